@@ -1,0 +1,143 @@
+/**
+ * The validated, immutable model every other part works from. Inputs, the config file and
+ * Argo CD annotations are three spellings of it (see src/config/). Nothing here is read from the
+ * network: settings exist before the first request.
+ */
+
+export type StrategyName = 'semver' | 'newest-build' | 'alphabetical' | 'digest';
+export type WriteBackType = 'argocd-override' | 'values';
+export type PublishMode = 'pull-request' | 'auto-merge' | 'merge' | 'push' | 'dry-run';
+export type MergeMethod = 'squash' | 'merge' | 'rebase';
+
+/** `allow-tags`: `any`, or `regexp:<re>` compiled once. */
+export type TagMatcher =
+  | { readonly kind: 'any' }
+  | { readonly kind: 'regexp'; readonly source: string; readonly pattern: RegExp };
+
+/** How one image's next tag is chosen. */
+export interface TagPolicy {
+  readonly strategy: StrategyName;
+  /**
+   * semver: a range such as `^1.2` (validated). digest: the mutable tag to follow (default
+   * `latest`). Unused by the other strategies.
+   */
+  readonly constraint: string | undefined;
+  readonly allowTags: TagMatcher;
+  /** Globs (`*`, `?`, `[...]`) matched against the whole tag. */
+  readonly ignoreTags: readonly string[];
+  /** Platforms every candidate must offer, `os/arch[/variant]`; the first one is read for `created`. */
+  readonly platforms: readonly string[];
+  /** Replace the current tag with an older build or a lower version. Off by default. */
+  readonly allowDowngrade: boolean;
+  /** Soak time: builds younger than this are skipped. 0 disables. */
+  readonly minAgeSeconds: number;
+}
+
+/** Dotted paths into the Helm values written for one image (argocd-image-updater's helm keys). */
+export interface HelmKeys {
+  /** e.g. `frontend.image`; written with the repository. Undefined when `imageSpec` is used. */
+  readonly imageName: string | undefined;
+  /** e.g. `frontend.tag`. Undefined when `imageSpec` is used. */
+  readonly imageTag: string | undefined;
+  /** e.g. `frontend.image` holding `repo:tag` in one value. */
+  readonly imageSpec: string | undefined;
+}
+
+export interface ImageSettings {
+  /** The alias used in helm keys, titles and outputs, e.g. `frontend`. */
+  readonly alias: string;
+  /** The repository as the user wrote it, e.g. `lyzhang1999/frontend` or `ghcr.io/o/i`. */
+  readonly repository: string;
+  readonly policy: TagPolicy;
+  readonly helm: HelmKeys;
+}
+
+export interface PublishPolicy {
+  readonly mode: PublishMode;
+  readonly mergeMethod: MergeMethod;
+  readonly labels: readonly string[];
+  readonly reviewers: readonly string[];
+  /** Branch for the pull request; undefined means `helm-image-updater/<target>[/<env>]`. */
+  readonly branch: string | undefined;
+}
+
+/** Effective settings for one environment of a values target (overrides already applied). */
+export interface EnvironmentSettings {
+  readonly images: readonly ImageSettings[];
+  readonly publish: PublishPolicy;
+}
+
+interface TargetBase {
+  readonly name: string;
+  /** Effective images for the target (and for environments without overrides). */
+  readonly images: readonly ImageSettings[];
+  readonly publish: PublishPolicy;
+}
+
+export interface OverrideTarget extends TargetBase {
+  readonly type: 'argocd-override';
+  /** Chart directory, repository-relative, no leading `./`; `.` for the root. */
+  readonly chartPath: string;
+  /** Argo CD application name: the file is `<chartPath>/.argocd-source-<app>.yaml`. */
+  readonly app: string;
+}
+
+export interface ValuesTarget extends TargetBase {
+  readonly type: 'values';
+  /**
+   * A path or a glob of values files, repository-relative. With a `*` in it, every match is one
+   * environment named after the file's directory (`env/dev/values.yaml` → `dev`).
+   */
+  readonly files: string;
+  /** Per-environment overrides by environment name; others use the target's images/publish. */
+  readonly environments: ReadonlyMap<string, EnvironmentSettings>;
+}
+
+export type TargetSettings = OverrideTarget | ValuesTarget;
+
+export interface RegistryCredential {
+  /** Registry host as written (`docker.io`, `ghcr.io`, `127.0.0.1:5000`), normalised by the registry layer. */
+  readonly host: string;
+  readonly username: string;
+  readonly password: string;
+  /** Where it came from, for messages: `input registry-credentials line 2`, `docker config`. */
+  readonly source: string;
+}
+
+export interface RegistrySettings {
+  readonly credentials: readonly RegistryCredential[];
+  /** PEM text of extra CA certificates (from `ca-file`), added to Node's roots. */
+  readonly caCertificates: string | undefined;
+  /** Hosts (`host` or `host:port`) reached over plain HTTP / without TLS verification. */
+  readonly insecureRegistries: readonly string[];
+  /** Parallel requests per registry host. */
+  readonly concurrency: number;
+  /** Upper bound of registry requests in one run; metadata fetching stops when it runs out. */
+  readonly requestBudget: number;
+  /** Per-request timeout. */
+  readonly timeoutMs: number;
+}
+
+export interface GitHubSettings {
+  readonly token: string;
+  /** The chart repository, `owner/name`. */
+  readonly owner: string;
+  readonly repo: string;
+  /** Base branch; undefined means the repository's default branch. */
+  readonly baseBranch: string | undefined;
+  readonly apiUrl: string;
+  readonly graphqlUrl: string;
+}
+
+export interface Settings {
+  /** Images by alias, with their default policy. */
+  readonly images: ReadonlyMap<string, ImageSettings>;
+  readonly targets: readonly TargetSettings[];
+  readonly registry: RegistrySettings;
+  /** `repository_dispatch` types this action reacts to (default `image-pushed`). */
+  readonly dispatchTypes: readonly string[];
+}
+
+export const DEFAULT_PLATFORMS: readonly string[] = ['linux/amd64'];
+export const DEFAULT_ALLOW_TAGS = 'regexp:^main-';
+export const BRANCH_PREFIX = 'helm-image-updater';

@@ -1,0 +1,26 @@
+import type { TagMetadata } from '../registry/types.js';
+
+/** The outcome of choosing a tag for one image, with everything needed to explain it. */
+export interface Decision {
+  readonly alias: string;
+  /** The repository as configured. */
+  readonly image: string;
+  /** The value currently written in the chart (tag, or `tag@sha256:…`), if any. */
+  readonly current: string | undefined;
+  /** The value to write: a tag, or `tag@sha256:…` for the digest strategy. Undefined when nothing qualifies. */
+  readonly chosen: string | undefined;
+  /** Metadata of the chosen tag, when it was fetched. */
+  readonly metadata: TagMetadata | undefined;
+  /** True when `chosen` differs from `current` and should be written. */
+  readonly changed: boolean;
+  /** One sentence a human reads: why this tag, and why not the current one. */
+  readonly reason: string;
+  /** Tags seen, kept after filters, and skipped for each cause. */
+  readonly counts: {
+    readonly seen: number;
+    readonly afterFilter: number;
+    readonly skipped: Readonly<Record<string, number>>;
+  };
+  /** Tags that tied with the chosen one on the ordering key (equal build time), when any. */
+  readonly tiedWith: readonly string[];
+}
