@@ -41,9 +41,22 @@ export interface RegistryClient {
   /** Every tag of the repository, following same-host pagination up to the page cap. */
   listTags(image: ImageReference): Promise<string[]>;
   /** Manifest (and index child) and config of one tag. */
-  getMetadata(image: ImageReference, tag: string, platforms: readonly string[]): Promise<TagMetadata>;
+  getMetadata(
+    image: ImageReference,
+    tag: string,
+    platforms: readonly string[],
+    options?: MetadataOptions,
+  ): Promise<TagMetadata>;
   /** The tag's digest from a HEAD request. */
   getDigest(image: ImageReference, tag: string): Promise<string>;
   /** Usage so far, keyed by `registry/repository`. */
   usage(): ReadonlyMap<string, RegistryUsage>;
+}
+
+export interface MetadataOptions {
+  /**
+   * The digest the caller just read for the tag (HEAD). Cached metadata whose digest differs is
+   * fetched again; without it, a cached tag is trusted as immutable.
+   */
+  readonly digest?: string;
 }
