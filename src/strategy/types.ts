@@ -11,6 +11,8 @@ export interface Decision {
   readonly chosen: string | undefined;
   /** Metadata of the chosen tag, when it was fetched. */
   readonly metadata: TagMetadata | undefined;
+  /** Metadata of the current tag, when it was fetched (for no-downgrade and source compare links). */
+  readonly currentMetadata: TagMetadata | undefined;
   /** True when `chosen` differs from `current` and should be written. */
   readonly changed: boolean;
   /** One sentence a human reads: why this tag, and why not the current one. */
