@@ -1,0 +1,73 @@
+import * as core from '@actions/core';
+
+/**
+ * Every input of action.yml with its default, in the order action.yml lists them. A test reads
+ * action.yml and compares, so this table and the action's metadata cannot drift apart.
+ */
+const INPUT_DEFAULTS = {
+  'config-source': 'auto',
+  'config-file': '.github/helm-image-updater.yml',
+  images: '',
+  'update-strategy': 'newest-build',
+  'allow-tags': 'regexp:^main-',
+  'ignore-tags': '',
+  platforms: 'linux/amd64',
+  'allow-downgrade': 'false',
+  'min-age': '',
+  'write-back-target': 'argocd-override',
+  'chart-path': '.',
+  'app-name': '',
+  'values-files': '',
+  'helm-image-name': '{alias}.image',
+  'helm-image-tag': '{alias}.tag',
+  'helm-image-spec': '',
+  mode: 'pull-request',
+  'merge-method': 'squash',
+  labels: '',
+  reviewers: '',
+  branch: '',
+  'base-branch': '',
+  repository: '${{ github.repository }}',
+  token: '${{ github.token }}',
+  'registry-credentials': '',
+  'ca-file': '',
+  'insecure-registries': '',
+  'registry-concurrency': '8',
+  'request-budget': '5000',
+  cache: 'true',
+  'dispatch-types': 'image-pushed',
+} as const satisfies Record<string, string>;
+
+export type InputName = keyof typeof INPUT_DEFAULTS;
+
+/** The raw text of every input, as the workflow (or the CLI's flags of the same names) gave it. */
+export type RawInputs = Readonly<Record<InputName, string>>;
+
+export const INPUT_NAMES: readonly InputName[] = Object.freeze(
+  Object.keys(INPUT_DEFAULTS) as InputName[],
+);
+
+/** action.yml's defaults; the CLI starts from these and overrides them with its flags. */
+export function defaultInputs(): RawInputs {
+  return Object.freeze({ ...INPUT_DEFAULTS });
+}
+
+/** True for a default that only the Actions runner can evaluate, such as `${{ github.token }}`. */
+export function isUnevaluatedExpression(value: string): boolean {
+  return /^\$\{\{.*\}\}$/s.test(value.trim());
+}
+
+/**
+ * Reads every input through `@actions/core` (the only caller of `getInput`). The runner fills in
+ * action.yml's defaults; an input set to an empty string falls back to the default as well, so
+ * `update-strategy: ''` means the default strategy rather than an error.
+ */
+export function readActionInputs(): RawInputs {
+  const values = {} as Record<InputName, string>;
+  for (const name of INPUT_NAMES) {
+    // Multi-line inputs (images, registry-credentials) keep their inner newlines; getInput trims the ends.
+    const value = core.getInput(name);
+    values[name] = value === '' ? INPUT_DEFAULTS[name] : value;
+  }
+  return Object.freeze(values);
+}
