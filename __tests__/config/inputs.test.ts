@@ -6,9 +6,9 @@ import { INPUT_NAMES, defaultInputs, readActionInputs } from '../../src/config/i
 
 const actionYml = fileURLToPath(new URL('../../action.yml', import.meta.url));
 
-async function actionInputs(): Promise<Record<string, { default?: unknown }>> {
+async function actionInputs(): Promise<Record<string, { default?: string }>> {
   const action = parse(await readFile(actionYml, 'utf8')) as {
-    inputs: Record<string, { default?: unknown }>;
+    inputs: Record<string, { default?: string }>;
   };
   return action.inputs;
 }
@@ -20,10 +20,7 @@ describe('the input table', () => {
 
   it('has the defaults of action.yml', async () => {
     const fromActionYml = Object.fromEntries(
-      Object.entries(await actionInputs()).map(([name, input]) => [
-        name,
-        String(input.default ?? ''),
-      ]),
+      Object.entries(await actionInputs()).map(([name, input]) => [name, input.default ?? '']),
     );
     expect(defaultInputs()).toEqual(fromActionYml);
   });
