@@ -40,6 +40,7 @@ export interface PublishResult {
     | 'pushed'
     | 'closed'
     | 'dry-run'
+    | 'written'
     | 'none';
   readonly number: number | undefined;
   readonly url: string | undefined;

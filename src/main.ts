@@ -1,0 +1,96 @@
+import * as core from '@actions/core';
+import { readFile } from 'node:fs/promises';
+import { readActionInputs } from './config/inputs.js';
+import { loadGitHubSettings, loadSettings } from './config/load.js';
+import { errorMessage } from './errors.js';
+import { triggerFromEvent } from './events.js';
+import { createGitHubWorkspace } from './github-workspace.js';
+import { runJob, type JobReport } from './job.js';
+import { createActionsLogger, type Logger } from './logging.js';
+import { restoreMetadataCache, saveMetadataCache } from './metadata-cache.js';
+import { createGitHubClient } from './publish/octokit.js';
+import { stepSummary } from './publish/body.js';
+import { createRegistryClient } from './registry/client.js';
+import { pullRequestRecords } from './report.js';
+
+/**
+ * The action: settings → event → resolve → write → publish → outputs. The only place that
+ * sets the outcome of the step.
+ */
+export async function run(): Promise<void> {
+  const logger = createActionsLogger();
+  try {
+    const report = await runAction(logger);
+    if (report && report.errors.length > 0) {
+      const lines = report.errors.map((error) =>
+        [error.target, error.environment, error.image].filter(Boolean).join('/') + `: ${error.message}`,
+      );
+      core.setFailed(
+        `${report.errors.length} failure(s); targets that succeeded were published:\n${lines.join('\n')}`,
+      );
+    }
+  } catch (error) {
+    core.setFailed(errorMessage(error));
+  }
+}
+
+async function runAction(logger: Logger): Promise<JobReport | undefined> {
+  const env = process.env;
+  const raw = readActionInputs();
+  const github = loadGitHubSettings(raw, env);
+  logger.setSecret(github.token);
+
+  const dispatchTypes = raw['dispatch-types']
+    .split(/[\s,]+/)
+    .map((type) => type.trim())
+    .filter(Boolean);
+  const trigger = triggerFromEvent({
+    name: env.GITHUB_EVENT_NAME ?? 'workflow_dispatch',
+    payload: await readEventPayload(env.GITHUB_EVENT_PATH),
+    dispatchTypes,
+  });
+  if (trigger.kind === 'skip') {
+    logger.info(`Nothing to do: ${trigger.reason}.`);
+    setOutputs(undefined);
+    return undefined;
+  }
+
+  const client = createGitHubClient(github, { logger });
+  const workspace = createGitHubWorkspace({ client, settings: github, logger });
+  const files = await workspace.baseFiles();
+  const settings = await loadSettings(raw, files, env, logger);
+
+  const cache = raw.cache === 'true' ? await restoreMetadataCache(settings, env, logger) : undefined;
+  const registry = createRegistryClient({ settings: settings.registry, logger, cache: cache?.store });
+  try {
+    const report = await runJob({
+      settings,
+      trigger,
+      workspace,
+      registry,
+      logger,
+      now: () => new Date(),
+    });
+    setOutputs(report);
+    await core.summary.addRaw(stepSummary(report.changeSets, report.results, report.decisions)).write();
+    return report;
+  } finally {
+    await registry.close();
+    if (cache) await saveMetadataCache(cache, logger);
+  }
+}
+
+function setOutputs(report: JobReport | undefined): void {
+  core.setOutput('updates', JSON.stringify(report?.updates ?? []));
+  core.setOutput('pull-requests', JSON.stringify(report ? pullRequestRecords(report) : []));
+  core.setOutput('changed', String((report?.updates.length ?? 0) > 0));
+}
+
+async function readEventPayload(file: string | undefined): Promise<unknown> {
+  if (!file) return {};
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as unknown;
+  } catch (error) {
+    throw new Error(`cannot read the event payload ${file}: ${errorMessage(error)}`);
+  }
+}

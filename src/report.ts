@@ -1,0 +1,64 @@
+import type { JobReport } from './job.js';
+import type { RegistryUsage } from './registry/types.js';
+
+/** One decision as printed by `--json` and logged: flat and stable. */
+export interface DecisionRecord {
+  readonly target: string;
+  readonly environment: string | undefined;
+  readonly alias: string;
+  readonly image: string;
+  readonly current: string | undefined;
+  readonly chosen: string | undefined;
+  readonly changed: boolean;
+  readonly digest: string | undefined;
+  readonly created: string | undefined;
+  readonly reason: string;
+  readonly tiedWith: readonly string[];
+}
+
+export function decisionRecords(report: JobReport): DecisionRecord[] {
+  return report.decisions.map(({ target, environment, decision }) => ({
+    target,
+    environment,
+    alias: decision.alias,
+    image: decision.image,
+    current: decision.current,
+    chosen: decision.chosen,
+    changed: decision.changed,
+    digest: decision.metadata?.digest,
+    created: decision.metadata?.created,
+    reason: decision.reason,
+    tiedWith: decision.tiedWith,
+  }));
+}
+
+/** The `pull-requests` output: what publishing did per unit. */
+export function pullRequestRecords(report: JobReport): object[] {
+  return report.results
+    .filter((result) => result.action !== 'none')
+    .map((result) => ({
+      target: result.target,
+      environment: result.environment,
+      action: result.action,
+      number: result.number,
+      url: result.url,
+      branch: result.branch,
+      commit: result.commit,
+    }));
+}
+
+/** Requests and bytes per image, as a plain object for JSON. */
+export function usageRecord(usage: ReadonlyMap<string, RegistryUsage>): Record<string, RegistryUsage> {
+  return Object.fromEntries(usage);
+}
+
+/** The whole report as one JSON-ready object (CLI `--json`). */
+export function jsonReport(report: JobReport, usage: ReadonlyMap<string, RegistryUsage>): object {
+  return {
+    decisions: decisionRecords(report),
+    updates: report.updates,
+    pullRequests: pullRequestRecords(report),
+    errors: report.errors,
+    registryUsage: usageRecord(usage),
+  };
+}
