@@ -1,0 +1,186 @@
+import { DEFAULT_ALLOW_TAGS, type TagMatcher, type TagPolicy } from '../config/settings.js';
+import { ConfigurationError, errorMessage, type ConfigLocation } from '../errors.js';
+
+/** The OCI distribution spec's tag grammar. */
+const OCI_TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
+
+export function isValidOciTag(tag: string): boolean {
+  return OCI_TAG.test(tag);
+}
+
+/**
+ * Parses `allow-tags`: `any`, or `regexp:<re>` (the prefix in any case, as argocd-image-updater
+ * reads it). Empty text means the default, `regexp:^main-`. Unlike argocd-image-updater, which
+ * silently matches nothing, an unreadable value is a configuration error.
+ */
+export function parseAllowTags(text: string, location: ConfigLocation): TagMatcher {
+  const value = text.trim() === '' ? DEFAULT_ALLOW_TAGS : text.trim();
+  if (value.toLowerCase() === 'any') return { kind: 'any' };
+  const colon = value.indexOf(':');
+  const kind = colon < 0 ? undefined : value.slice(0, colon).toLowerCase();
+  if (kind !== 'regexp') {
+    const hint = colon < 0 ? ` (did you mean ${JSON.stringify(`regexp:${value}`)}?)` : '';
+    throw new ConfigurationError(
+      `allow-tags ${JSON.stringify(value)} is not understood; expected \`any\` or \`regexp:<regular expression>\`${hint}`,
+      location,
+    );
+  }
+  const source = value.slice(colon + 1);
+  return { kind: 'regexp', source, pattern: compileTagRegExp(source, location) };
+}
+
+/**
+ * Compiles a Go-flavoured (RE2) tag pattern as a JavaScript RegExp. A leading `(?i)`, common in
+ * argocd-image-updater annotations, becomes the `i` flag because Node 20 has no inline flags.
+ */
+function compileTagRegExp(source: string, location: ConfigLocation): RegExp {
+  const caseInsensitive = source.startsWith('(?i)');
+  const body = caseInsensitive ? source.slice(4) : source;
+  try {
+    // No `g` flag: a global RegExp keeps `lastIndex` between `test` calls.
+    return new RegExp(body, caseInsensitive ? 'i' : '');
+  } catch (error) {
+    throw new ConfigurationError(
+      `allow-tags regular expression ${JSON.stringify(source)} is invalid (${errorMessage(error)}); ` +
+        'fix the expression or use `any`',
+      location,
+    );
+  }
+}
+
+export function matchesAllowTags(matcher: TagMatcher, tag: string): boolean {
+  return matcher.kind === 'any' || matcher.pattern.test(tag);
+}
+
+/**
+ * Translates an ignore-tags glob with Go's `filepath.Match` semantics (what argocd-image-updater
+ * uses) into an anchored RegExp: `*` any run of characters, `?` exactly one, `[...]` a class
+ * (`[^...]` negated, `a-z` ranges), `\` escapes the next character. The glob must match the
+ * whole tag, so `tag?` ignores `tag1` but not `tag10`. A malformed class is a configuration error.
+ */
+export function globToRegExp(glob: string, location?: ConfigLocation): RegExp {
+  const fail = (why: string): never => {
+    throw new ConfigurationError(
+      `ignore-tags glob ${JSON.stringify(glob)} is malformed: ${why}; use *, ? and [a-z] classes`,
+      location,
+    );
+  };
+  let out = '^';
+  let index = 0;
+  const readClassChar = (): string => {
+    const char = glob[index];
+    if (char === undefined) return fail('unterminated [');
+    if (char === '-' || char === ']') return fail(`unexpected ${JSON.stringify(char)} in a class`);
+    if (char === '\\') {
+      index += 1;
+      const escaped = glob[index];
+      if (escaped === undefined) return fail('trailing \\');
+      index += 1;
+      return escaped;
+    }
+    index += 1;
+    return char;
+  };
+  while (index < glob.length) {
+    const char = glob[index] as string;
+    index += 1;
+    if (char === '*') {
+      out += '[^/]*';
+    } else if (char === '?') {
+      out += '[^/]';
+    } else if (char === '\\') {
+      const escaped = glob[index];
+      if (escaped === undefined) fail('trailing \\');
+      out += escapeRegExp(escaped as string);
+      index += 1;
+    } else if (char === '[') {
+      let negated = false;
+      if (glob[index] === '^') {
+        negated = true;
+        index += 1;
+      }
+      let ranges = '';
+      for (;;) {
+        if (glob[index] === ']' && ranges !== '') {
+          index += 1;
+          break;
+        }
+        const low = readClassChar();
+        let range = escapeClassChar(low);
+        if (glob[index] === '-') {
+          index += 1;
+          const high = readClassChar();
+          if (high < low) fail(`range ${low}-${high} is reversed`);
+          range += `-${escapeClassChar(high)}`;
+        }
+        ranges += range;
+      }
+      out += negated ? `[^/${ranges}]` : `[${ranges}]`;
+    } else {
+      out += escapeRegExp(char);
+    }
+  }
+  return new RegExp(`${out}$`);
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[\\^$.*+?()[\]{}|/-]/g, '\\$&');
+}
+
+function escapeClassChar(char: string): string {
+  return /[\\\]^-]/.test(char) ? `\\${char}` : char;
+}
+
+/** Why a tag did not pass the filters. */
+export type FilterRejection = 'invalid' | 'notAllowed' | 'ignored';
+
+export interface FilterResult {
+  /** Tags that passed, in the order given, without duplicates. */
+  readonly kept: string[];
+  readonly skipped: {
+    readonly invalid: string[];
+    readonly notAllowed: string[];
+    readonly ignored: string[];
+  };
+}
+
+/** A policy's filters compiled once, for checking many tags. */
+export interface TagFilter {
+  /** Undefined when the tag passes. */
+  check(tag: string): FilterRejection | undefined;
+}
+
+export function compileTagFilter(policy: Pick<TagPolicy, 'allowTags' | 'ignoreTags'>): TagFilter {
+  const ignore = policy.ignoreTags.map((glob) => globToRegExp(glob));
+  return {
+    check(tag) {
+      if (!isValidOciTag(tag)) return 'invalid';
+      if (!matchesAllowTags(policy.allowTags, tag)) return 'notAllowed';
+      if (ignore.some((pattern) => pattern.test(tag))) return 'ignored';
+      return undefined;
+    },
+  };
+}
+
+/** Drops invalid OCI tags, tags `allow-tags` rejects, and tags an `ignore-tags` glob matches. */
+export function filterTags(
+  tags: readonly string[],
+  policy: Pick<TagPolicy, 'allowTags' | 'ignoreTags'>,
+): FilterResult {
+  const filter = compileTagFilter(policy);
+  const result = {
+    kept: [] as string[],
+    skipped: { invalid: [] as string[], notAllowed: [] as string[], ignored: [] as string[] },
+  };
+  for (const tag of new Set(tags)) {
+    const rejection = filter.check(tag);
+    if (rejection === undefined) result.kept.push(tag);
+    else result.skipped[rejection].push(tag);
+  }
+  return result;
+}
+
+/** `allow-tags` as the user wrote it, for messages. */
+export function describeAllowTags(matcher: TagMatcher): string {
+  return matcher.kind === 'any' ? 'any' : `regexp:${matcher.source}`;
+}
