@@ -25,7 +25,10 @@ const ghcr = (tag: unknown, extra: Record<string, unknown> = {}) => ({
 
 describe('triggerFromEvent', () => {
   it.each(['schedule', 'workflow_dispatch', 'push'])('%s resolves every image', (name) => {
-    expect(triggerFromEvent({ name, payload: {}, dispatchTypes: [] })).toEqual({ kind: 'all', event: name });
+    expect(triggerFromEvent({ name, payload: {}, dispatchTypes: [] })).toEqual({
+      kind: 'all',
+      event: name,
+    });
   });
 
   it.each([
@@ -44,7 +47,9 @@ describe('triggerFromEvent', () => {
   });
 
   it('repository_dispatch with a configured type names the image, tag and digest', () => {
-    expect(triggerFromEvent(dispatch({ image: 'lyzhang1999/frontend', tag: 'main-b99bc73', digest }))).toEqual({
+    expect(
+      triggerFromEvent(dispatch({ image: 'lyzhang1999/frontend', tag: 'main-b99bc73', digest })),
+    ).toEqual({
       kind: 'image',
       event: 'repository_dispatch',
       image: 'lyzhang1999/frontend',
@@ -60,13 +65,21 @@ describe('triggerFromEvent', () => {
 
   it.each([
     [{ image: 'a/b' }, 'client_payload.tag must be an OCI tag', 'nothing'],
-    [{ image: 'a/b', tag: 'main-1\nrm -rf /' }, 'client_payload.tag must be an OCI tag', '"main-1\\nrm -rf /"'],
+    [
+      { image: 'a/b', tag: 'main-1\nrm -rf /' },
+      'client_payload.tag must be an OCI tag',
+      '"main-1\\nrm -rf /"',
+    ],
     [{ image: 'a/b', tag: '$(id)' }, 'client_payload.tag must be an OCI tag', '"$(id)"'],
     [{ image: 'a/b', tag: '.hidden' }, 'client_payload.tag must be an OCI tag', '".hidden"'],
     [{ image: 'a/b', tag: 'x'.repeat(129) }, 'client_payload.tag must be an OCI tag', '...'],
     [{ image: 'A B', tag: 'v1' }, 'client_payload.image must be an image repository', '"A B"'],
     [{ image: 42, tag: 'v1' }, 'client_payload.image must be an image repository', '42'],
-    [{ image: 'a/b', tag: 'v1', digest: 'sha256:abc' }, 'client_payload.digest must be', '"sha256:abc"'],
+    [
+      { image: 'a/b', tag: 'v1', digest: 'sha256:abc' },
+      'client_payload.digest must be',
+      '"sha256:abc"',
+    ],
     [{ image: 'a/b', tag: 'v1', digest: 7 }, 'client_payload.digest must be', '7'],
     [
       Object.fromEntries(Array.from({ length: 11 }, (_, i) => [`k${i}`, i])),
@@ -97,7 +110,9 @@ describe('triggerFromEvent', () => {
   });
 
   it('registry_package of a non-container package is skipped', () => {
-    expect(triggerFromEvent(ghcr('1.0.0', { package_type: 'npm' }))).toMatchObject({ kind: 'skip' });
+    expect(triggerFromEvent(ghcr('1.0.0', { package_type: 'npm' }))).toMatchObject({
+      kind: 'skip',
+    });
   });
 
   it('registry_package with a hostile tag is rejected', () => {

@@ -1,10 +1,6 @@
 import picomatch from 'picomatch';
 import { describe, expect, it } from 'vitest';
-import type {
-  ImageSettings,
-  PublishPolicy,
-  TargetSettings,
-} from '../src/config/settings.js';
+import type { ImageSettings, PublishPolicy, TargetSettings } from '../src/config/settings.js';
 import type { ChartFiles } from '../src/files.js';
 import { silentLogger, type Logger } from '../src/logging.js';
 import { environmentName, expandUnits } from '../src/units.js';
@@ -44,8 +40,22 @@ describe('environmentName', () => {
 describe('expandUnits', () => {
   it('an override target is one unit writing .argocd-source-<app>.yaml and reading values.yaml', async () => {
     const targets: TargetSettings[] = [
-      { type: 'argocd-override', name: 'example', chartPath: 'helm', app: 'example', images: [frontend], publish },
-      { type: 'argocd-override', name: 'root', chartPath: '.', app: 'root', images: [frontend], publish },
+      {
+        type: 'argocd-override',
+        name: 'example',
+        chartPath: 'helm',
+        app: 'example',
+        images: [frontend],
+        publish,
+      },
+      {
+        type: 'argocd-override',
+        name: 'root',
+        chartPath: '.',
+        app: 'root',
+        images: [frontend],
+        publish,
+      },
     ];
     const units = await expandUnits(targets, filesOf([]), silentLogger);
     expect(units.map((unit) => [unit.file, unit.fallbackFile, unit.environment])).toEqual([
@@ -79,7 +89,14 @@ describe('expandUnits', () => {
       ]),
       logger,
     );
-    expect(units.map((unit) => [unit.environment, unit.file, unit.publish.mode, unit.images[0]?.repository])).toEqual([
+    expect(
+      units.map((unit) => [
+        unit.environment,
+        unit.file,
+        unit.publish.mode,
+        unit.images[0]?.repository,
+      ]),
+    ).toEqual([
       ['dev', 'helm-env/env/dev/values.yaml', 'pull-request', 'lyzhang1999/frontend'],
       ['prod', 'helm-env/env/prod/values.yaml', 'merge', 'lyzhang1999/frontend-prod'],
       ['staging', 'helm-env/env/staging/values.yaml', 'pull-request', 'lyzhang1999/frontend'],
@@ -93,13 +110,31 @@ describe('expandUnits', () => {
     const logger = recordingLogger();
     const units = await expandUnits(
       [
-        { type: 'values', name: 'one', files: 'helm/values.yaml', images: [frontend], publish, environments: new Map() },
-        { type: 'values', name: 'none', files: 'nowhere/*/values.yaml', images: [frontend], publish, environments: new Map() },
+        {
+          type: 'values',
+          name: 'one',
+          files: 'helm/values.yaml',
+          images: [frontend],
+          publish,
+          environments: new Map(),
+        },
+        {
+          type: 'values',
+          name: 'none',
+          files: 'nowhere/*/values.yaml',
+          images: [frontend],
+          publish,
+          environments: new Map(),
+        },
       ],
       filesOf(['helm/values.yaml']),
       logger,
     );
-    expect(units.map((unit) => [unit.target, unit.environment, unit.file])).toEqual([['one', undefined, 'helm/values.yaml']]);
-    expect(logger.warnings).toEqual(['Target "none": no file matches nowhere/*/values.yaml; nothing to update.']);
+    expect(units.map((unit) => [unit.target, unit.environment, unit.file])).toEqual([
+      ['one', undefined, 'helm/values.yaml'],
+    ]);
+    expect(logger.warnings).toEqual([
+      'Target "none": no file matches nowhere/*/values.yaml; nothing to update.',
+    ]);
   });
 });

@@ -25,7 +25,8 @@ const CLI_FLAGS = {
   'dry-run': { type: 'boolean', description: 'Print the plan; write nothing' },
   json: {
     type: 'boolean',
-    description: 'Print one JSON object {decisions, updates, pullRequests, errors, registryUsage} on stdout',
+    description:
+      'Print one JSON object {decisions, updates, pullRequests, errors, registryUsage} on stdout',
   },
   'cache-dir': {
     type: 'string',
@@ -33,7 +34,8 @@ const CLI_FLAGS = {
   },
   'event-name': {
     type: 'string',
-    description: 'Act as if started by this event (repository_dispatch, registry_package, workflow_run, ...)',
+    description:
+      'Act as if started by this event (repository_dispatch, registry_package, workflow_run, ...)',
   },
   'event-path': { type: 'string', description: 'JSON file with the event payload' },
   verbose: { type: 'boolean', description: 'Debug output (request URLs, pages)' },
@@ -65,7 +67,10 @@ function usage(): string {
 
 export async function main(argv: readonly string[]): Promise<number> {
   const inputOptions = Object.fromEntries(
-    INPUT_NAMES.filter((name) => !GITHUB_ONLY.has(name)).map((name) => [name, { type: 'string' as const }]),
+    INPUT_NAMES.filter((name) => !GITHUB_ONLY.has(name)).map((name) => [
+      name,
+      { type: 'string' as const },
+    ]),
   );
   let parsed;
   try {
@@ -73,7 +78,9 @@ export async function main(argv: readonly string[]): Promise<number> {
       args: [...argv],
       options: {
         ...inputOptions,
-        ...Object.fromEntries(Object.entries(CLI_FLAGS).map(([name, flag]) => [name, { type: flag.type }])),
+        ...Object.fromEntries(
+          Object.entries(CLI_FLAGS).map(([name, flag]) => [name, { type: flag.type }]),
+        ),
       },
       strict: true,
       allowPositionals: false,
@@ -96,20 +103,34 @@ export async function main(argv: readonly string[]): Promise<number> {
   const dir = path.resolve(typeof values.dir === 'string' ? values.dir : '.');
 
   try {
-    const eventName = typeof values['event-name'] === 'string' ? values['event-name'] : 'workflow_dispatch';
+    const eventName =
+      typeof values['event-name'] === 'string' ? values['event-name'] : 'workflow_dispatch';
     const payload =
       typeof values['event-path'] === 'string'
         ? (JSON.parse(await readFile(values['event-path'], 'utf8')) as unknown)
         : {};
     const workspace = createLocalWorkspace(dir, logger);
-    const settings = await loadSettings(raw as RawInputs, await workspace.baseFiles(), process.env, logger);
-    const trigger = triggerFromEvent({ name: eventName, payload, dispatchTypes: settings.dispatchTypes });
+    const settings = await loadSettings(
+      raw as RawInputs,
+      await workspace.baseFiles(),
+      process.env,
+      logger,
+    );
+    const trigger = triggerFromEvent({
+      name: eventName,
+      payload,
+      dispatchTypes: settings.dispatchTypes,
+    });
     if (trigger.kind === 'skip') {
       logger.info(`Nothing to do: ${trigger.reason}.`);
-      if (values.json) process.stdout.write(`${JSON.stringify({ decisions: [], updates: [], pullRequests: [], errors: [] })}\n`);
+      if (values.json)
+        process.stdout.write(
+          `${JSON.stringify({ decisions: [], updates: [], pullRequests: [], errors: [] })}\n`,
+        );
       return 0;
     }
-    const cacheDir = typeof values['cache-dir'] === 'string' ? path.resolve(values['cache-dir']) : undefined;
+    const cacheDir =
+      typeof values['cache-dir'] === 'string' ? path.resolve(values['cache-dir']) : undefined;
     const cache = cacheDir ? await loadCache(cacheDir, logger) : undefined;
     const registry = createRegistryClient({ settings: settings.registry, logger, cache });
     let report: JobReport;
@@ -163,7 +184,9 @@ function textReport(report: JobReport, dryRun: boolean): string {
     lines.push('', 'No change.');
   }
   for (const error of report.errors) {
-    lines.push(`error: ${[error.target, error.environment, error.image].filter(Boolean).join('/')}: ${error.message}`);
+    lines.push(
+      `error: ${[error.target, error.environment, error.image].filter(Boolean).join('/')}: ${error.message}`,
+    );
   }
   return `${lines.join('\n')}\n`;
 }

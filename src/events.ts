@@ -99,11 +99,20 @@ function fromRegistryPackage(payload: unknown): Trigger {
   const tag = field(metadata, 'name');
   if (tag === '' || tag === undefined || tag === null) {
     // A multi-arch push sends one event per manifest; only the one carrying the tag matters.
-    return { kind: 'skip', event, reason: 'the registry_package event carries no tag (an untagged manifest of a multi-arch push)' };
+    return {
+      kind: 'skip',
+      event,
+      reason:
+        'the registry_package event carries no tag (an untagged manifest of a multi-arch push)',
+    };
   }
   const packageType = field(pkg, 'package_type') ?? field(pkg, 'ecosystem');
   if (typeof packageType === 'string' && packageType.toLowerCase() !== 'container') {
-    return { kind: 'skip', event, reason: `package type ${JSON.stringify(packageType)} is not a container image` };
+    return {
+      kind: 'skip',
+      event,
+      reason: `package type ${JSON.stringify(packageType)} is not a container image`,
+    };
   }
   const name = field(pkg, 'name');
   const namespace = field(pkg, 'namespace') ?? field(field(pkg, 'owner'), 'login');
@@ -134,7 +143,9 @@ function imageTrigger(
   }
   if (raw.digest !== undefined && raw.digest !== null && raw.digest !== '') {
     if (typeof raw.digest !== 'string' || !DIGEST.test(raw.digest)) {
-      throw new PayloadError(`${where}.digest must be "sha256:" and 64 hex digits; got ${describe(raw.digest)}`);
+      throw new PayloadError(
+        `${where}.digest must be "sha256:" and 64 hex digits; got ${describe(raw.digest)}`,
+      );
     }
     return { kind: 'image', event, image: raw.image, tag: raw.tag, digest: raw.digest };
   }

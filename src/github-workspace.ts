@@ -2,11 +2,7 @@ import type { GitHubSettings } from './config/settings.js';
 import type { ChartFiles } from './files.js';
 import type { Logger } from './logging.js';
 import type { GitHubClient } from './publish/octokit.js';
-import {
-  PublishConflict,
-  createPublisher,
-  type UnitBranchState,
-} from './publish/publisher.js';
+import { PublishConflict, createPublisher, type UnitBranchState } from './publish/publisher.js';
 import { createGitHubChartFiles } from './publish/repository-files.js';
 import type { Unit } from './units.js';
 import type { UnitSnapshot, Workspace } from './workspace.js';

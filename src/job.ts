@@ -46,6 +46,7 @@ export interface JobError {
 export interface JobReport {
   readonly decisions: readonly UnitDecision[];
   readonly updates: readonly Update[];
+  /** One per unit that was processed, with or without updates. */
   readonly changeSets: readonly ChangeSet[];
   readonly results: readonly PublishResult[];
   readonly errors: readonly JobError[];
@@ -153,7 +154,9 @@ async function validatePayload(
     );
   }
   for (const label of rejections) {
-    options.logger.info(`${label}: tag ${JSON.stringify(trigger.tag)} does not pass this target's filters; skipped.`);
+    options.logger.info(
+      `${label}: tag ${JSON.stringify(trigger.tag)} does not pass this target's filters; skipped.`,
+    );
   }
   // Existence and digest are properties of the registry, not of a unit: check them once, up front.
   const first = accepted[0] as Unit;
@@ -266,7 +269,7 @@ async function processUnit(
     };
     try {
       const result = await workspace.publish(changeSet, snapshot);
-      return { decisions, errors, changeSet: updates.length > 0 ? changeSet : undefined, result };
+      return { decisions, errors, changeSet, result };
     } catch (error) {
       if (!workspace.isConflict(error) || attempt >= attempts) throw error;
       logger.info(

@@ -22,8 +22,10 @@ export async function run(): Promise<void> {
   try {
     const report = await runAction(logger);
     if (report && report.errors.length > 0) {
-      const lines = report.errors.map((error) =>
-        [error.target, error.environment, error.image].filter(Boolean).join('/') + `: ${error.message}`,
+      const lines = report.errors.map(
+        (error) =>
+          [error.target, error.environment, error.image].filter(Boolean).join('/') +
+          `: ${error.message}`,
       );
       core.setFailed(
         `${report.errors.length} failure(s); targets that succeeded were published:\n${lines.join('\n')}`,
@@ -58,10 +60,17 @@ async function runAction(logger: Logger): Promise<JobReport | undefined> {
   const client = createGitHubClient(github, { logger });
   const workspace = createGitHubWorkspace({ client, settings: github, logger });
   const files = await workspace.baseFiles();
-  const settings = await loadSettings(raw, files, env, logger);
+  // ghcr.io accepts the workflow token; the `token` input stands in when GITHUB_TOKEN is not exported.
+  const registryEnv = { ...env, GITHUB_TOKEN: env.GITHUB_TOKEN ?? github.token };
+  const settings = await loadSettings(raw, files, registryEnv, logger);
 
-  const cache = raw.cache === 'true' ? await restoreMetadataCache(settings, env, logger) : undefined;
-  const registry = createRegistryClient({ settings: settings.registry, logger, cache: cache?.store });
+  const cache =
+    raw.cache === 'true' ? await restoreMetadataCache(settings, env, logger) : undefined;
+  const registry = createRegistryClient({
+    settings: settings.registry,
+    logger,
+    cache: cache?.store,
+  });
   try {
     const report = await runJob({
       settings,
@@ -72,7 +81,7 @@ async function runAction(logger: Logger): Promise<JobReport | undefined> {
       now: () => new Date(),
     });
     setOutputs(report);
-    await core.summary.addRaw(stepSummary(report.changeSets, report.results, report.decisions)).write();
+    await core.summary.addRaw(stepSummary(report.changeSets, report.results)).write();
     return report;
   } finally {
     await registry.close();

@@ -48,7 +48,9 @@ export function pullRequestRecords(report: JobReport): object[] {
 }
 
 /** Requests and bytes per image, as a plain object for JSON. */
-export function usageRecord(usage: ReadonlyMap<string, RegistryUsage>): Record<string, RegistryUsage> {
+export function usageRecord(
+  usage: ReadonlyMap<string, RegistryUsage>,
+): Record<string, RegistryUsage> {
   return Object.fromEntries(usage);
 }
 

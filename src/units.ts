@@ -60,7 +60,9 @@ export async function expandUnits(
     }
     const matches = await files.glob(target.files);
     if (matches.length === 0) {
-      logger.warning(`Target "${target.name}": no file matches ${target.files}; nothing to update.`);
+      logger.warning(
+        `Target "${target.name}": no file matches ${target.files}; nothing to update.`,
+      );
     }
     const seen = new Set<string>();
     for (const file of matches) {

@@ -116,6 +116,8 @@ export interface RegistrySettings {
   readonly requestBudget: number;
   /** Per-request timeout. */
   readonly timeoutMs: number;
+  /** Keep immutable tag metadata between runs with the Actions cache (input `cache`). */
+  readonly cache: boolean;
 }
 
 export interface GitHubSettings {

@@ -125,11 +125,14 @@ export function createPublisher(options: PublisherOptions): Publisher {
       : { number: pull.number, url: pull.html_url, nodeId: pull.node_id, headSha: pull.head.sha };
   };
 
-  const treeOfCommit = async (sha: string): Promise<string> => {
+  const readCommit = async (sha: string): Promise<{ tree: string; parents: string[] }> => {
     const response = await callGitHub(`read commit ${sha} of ${where}`, () =>
       client.rest.git.getCommit({ owner, repo, commit_sha: sha }),
     );
-    return response.data.tree.sha;
+    return {
+      tree: response.data.tree.sha,
+      parents: response.data.parents.map((parent) => parent.sha),
+    };
   };
 
   /** Blobs, then one tree on top of the base commit's tree. */
@@ -137,7 +140,7 @@ export function createPublisher(options: PublisherOptions): Publisher {
     changeSet: ChangeSet,
     baseSha: string,
   ): Promise<{ tree: string; baseTree: string }> => {
-    const baseTree = await treeOfCommit(baseSha);
+    const baseTree = (await readCommit(baseSha)).tree;
     const entries: { path: string; mode: typeof FILE_MODE; type: 'blob'; sha: string }[] = [];
     for (const file of changeSet.files) {
       const blob = await callGitHub(`store ${file.path} in ${where}`, () =>
@@ -447,16 +450,22 @@ export function createPublisher(options: PublisherOptions): Publisher {
 
     let headSha: string;
     let wrote = false;
-    if (state.branchSha === undefined) {
+    const branchHead =
+      state.branchSha === undefined ? undefined : await readCommit(state.branchSha);
+    if (state.branchSha === undefined || branchHead === undefined) {
       headSha = await createCommit(changeSet, tree, [state.baseSha]);
       await createBranch(state.branch, headSha);
       wrote = true;
-    } else if ((await treeOfCommit(state.branchSha)) === tree) {
+    } else if (branchHead.tree === tree) {
       headSha = state.branchSha;
     } else {
-      // Re-created from the current base, with the old head as a second parent so the ref
-      // moves forward and a concurrent writer's head makes the update fail instead of vanish.
-      const parents = [...new Set([state.baseSha, state.branchSha])];
+      // The old head is always a parent, so the ref moves forward without force and a
+      // concurrent writer's head makes the update fail instead of vanish. When the base moved,
+      // the current base is a parent too: the pull request's diff is then only our files.
+      const parents =
+        state.branchSha === state.baseSha || branchHead.parents.includes(state.baseSha)
+          ? [state.branchSha]
+          : [state.baseSha, state.branchSha];
       headSha = await createCommit(changeSet, tree, parents);
       await moveBranch(state.branch, headSha);
       wrote = true;
