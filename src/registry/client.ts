@@ -1,0 +1,187 @@
+import { readFileSync } from 'node:fs';
+import { rootCertificates } from 'node:tls';
+import type { RegistrySettings } from '../config/settings.js';
+import { errorMessage } from '../errors.js';
+import type { Logger } from '../logging.js';
+import { RegistryAuth } from './auth.js';
+import type { MetadataCacheStore } from './cache.js';
+import { CredentialStore } from './credentials.js';
+import { RegistryHttp } from './http.js';
+import { ManifestReader, isIndexMediaType } from './manifests.js';
+import { firstMatchingPlatform } from './platform.js';
+import { imageKey, registryKey } from './reference.js';
+import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
+import { DEFAULT_TAG_LIST_OPTIONS, listTags, type TagListOptions } from './tags.js';
+import { RegistryTransport } from './transport.js';
+import type {
+  ImageReference,
+  MetadataOptions,
+  RegistryClient,
+  RegistryUsage,
+  TagMetadata,
+} from './types.js';
+import { vendorFor, type RateLimit } from './vendors.js';
+
+export interface RegistryClientOptions {
+  readonly settings: RegistrySettings;
+  readonly logger: Logger;
+  /** Tag metadata kept across runs; without it, metadata is cached for this run only. */
+  readonly cache?: MetadataCacheStore | undefined;
+  /** Waits between retries; tests pass one that does not wait. */
+  readonly sleep?: (ms: number) => Promise<void>;
+  /** Milliseconds since the epoch; for token expiry, Retry-After dates and the retry time bound. */
+  readonly now?: () => number;
+  /** Jitter source, [0, 1). */
+  readonly random?: () => number;
+  readonly retry?: Partial<RetryPolicy>;
+  readonly tagList?: Partial<TagListOptions>;
+  readonly maxRedirects?: number;
+  /** For NODE_EXTRA_CA_CERTS when a ca-file replaces Node's default CA list; default process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** The registry client with what the run's edges need besides the RegistryClient contract. */
+export interface ManagedRegistryClient extends RegistryClient {
+  /** The last rate-limit reading of a registry (`docker.io`, or any spelling of a host). */
+  rateLimitRemaining(registry: string): RateLimit | undefined;
+  /** Requests sent in this run, over all images. */
+  requestsSpent(): number;
+  /** Closes the connections. */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the run's registry client: reference → credentials → transport (auth, retries,
+ * redirects, budget) → operations (tags, manifests), with tag metadata cached by image and tag.
+ */
+export function createRegistryClient(options: RegistryClientOptions): ManagedRegistryClient {
+  const { settings, logger } = options;
+  const now = options.now ?? Date.now;
+  const http = new RegistryHttp({
+    logger,
+    sleep: options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms))),
+    now,
+    random: options.random ?? Math.random,
+    retry: { ...DEFAULT_RETRY_POLICY, ...options.retry },
+    timeoutMs: settings.timeoutMs,
+    requestBudget: settings.requestBudget,
+    concurrency: settings.concurrency,
+    ca: certificateAuthorities(settings.caCertificates, options.env ?? process.env, logger),
+    insecureHosts: settings.insecureRegistries,
+    maxRedirects: options.maxRedirects ?? 5,
+  });
+  const credentials = new CredentialStore(settings.credentials);
+  const auth = new RegistryAuth({ http, logger, now });
+  const transport = new RegistryTransport({ http, auth, credentials, logger, vendorFor });
+  const manifests = new ManifestReader(transport);
+  const tagListOptions = { ...DEFAULT_TAG_LIST_OPTIONS, ...options.tagList };
+  const runReads = new Map<string, Promise<TagMetadata>>();
+  const readByDigest = new Map<string, TagMetadata>();
+
+  return {
+    async listTags(image: ImageReference): Promise<string[]> {
+      const tags = await listTags(transport, image, logger, tagListOptions);
+      options.cache?.retain(imageKey(image), tags);
+      return tags;
+    },
+
+    async getMetadata(
+      image: ImageReference,
+      tag: string,
+      platforms: readonly string[],
+      metadataOptions?: MetadataOptions,
+    ): Promise<TagMetadata> {
+      const key = imageKey(image);
+      const cached = options.cache?.get(key, tag);
+      const wantedDigest = metadataOptions?.digest;
+      if (
+        cached &&
+        (wantedDigest === undefined || cached.metadata.digest === wantedDigest) &&
+        answersPlatforms(cached.metadata, cached.configPlatform, platforms)
+      ) {
+        return cached.metadata;
+      }
+      // Within the run: one read per tag and platform list, and tags sharing a digest read once.
+      const platformKey = platforms.join(',');
+      if (wantedDigest !== undefined) {
+        const sameDigest = readByDigest.get(`${key}@${wantedDigest} ${platformKey}`);
+        if (sameDigest) return { ...sameDigest, tag };
+      }
+      const runKey = `${key}:${tag} ${platformKey}`;
+      const earlier = runReads.get(runKey);
+      if (earlier) {
+        const metadata = await earlier;
+        if (wantedDigest === undefined || metadata.digest === wantedDigest) return metadata;
+      }
+      const pending = manifests.readTag(image, tag, platforms).then((read) => {
+        options.cache?.set(key, tag, {
+          metadata: read.metadata,
+          configPlatform: read.configPlatform,
+        });
+        readByDigest.set(`${key}@${read.metadata.digest} ${platformKey}`, read.metadata);
+        return read.metadata;
+      });
+      runReads.set(runKey, pending);
+      pending.catch(() => runReads.delete(runKey));
+      return pending;
+    },
+
+    getDigest(image: ImageReference, tag: string): Promise<string> {
+      return manifests.headDigest(image, tag);
+    },
+
+    usage(): ReadonlyMap<string, RegistryUsage> {
+      return http.usage();
+    },
+
+    rateLimitRemaining(registry: string): RateLimit | undefined {
+      return transport.rateLimit(registryKey(registry));
+    },
+
+    requestsSpent(): number {
+      return http.requestsSpent();
+    },
+
+    close(): Promise<void> {
+      return http.close();
+    },
+  };
+}
+
+/**
+ * Whether cached metadata answers a request for `platforms`: always for a single-platform image;
+ * for an index, when the same child would be read now.
+ */
+function answersPlatforms(
+  metadata: TagMetadata,
+  configPlatform: string | undefined,
+  platforms: readonly string[],
+): boolean {
+  if (!isIndexMediaType(metadata.mediaType)) return true;
+  return firstMatchingPlatform(platforms, metadata.platforms)?.offered === configPlatform;
+}
+
+/**
+ * The CA list for verified TLS. Without a ca-file, Node's defaults (which already include
+ * NODE_EXTRA_CA_CERTS). With one, Node's roots + NODE_EXTRA_CA_CERTS + the file, because an
+ * explicit `ca` replaces the defaults.
+ */
+function certificateAuthorities(
+  caCertificates: string | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+  logger: Logger,
+): string[] | undefined {
+  if (caCertificates === undefined || caCertificates.trim().length === 0) return undefined;
+  const extra: string[] = [];
+  const extraFile = env['NODE_EXTRA_CA_CERTS'];
+  if (extraFile) {
+    try {
+      extra.push(readFileSync(extraFile, 'utf8'));
+    } catch (error) {
+      logger.warning(
+        `NODE_EXTRA_CA_CERTS ${extraFile} cannot be read (${errorMessage(error)}); ignored`,
+      );
+    }
+  }
+  return [...rootCertificates, ...extra, caCertificates];
+}

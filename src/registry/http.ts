@@ -1,0 +1,366 @@
+import { Agent, request, type Dispatcher } from 'undici';
+import { RegistryError, errorMessage } from '../errors.js';
+import type { Logger } from '../logging.js';
+import { imageKey } from './reference.js';
+import { backoffDelay, isRetryableStatus, parseRetryAfter, type RetryPolicy } from './retry.js';
+import type { ImageReference, RegistryUsage } from './types.js';
+
+/** One HTTP exchange as the registry layer sees it: status, lower-cased headers, the whole body. */
+export interface HttpResponse {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+  readonly body: Buffer;
+  /** The URL that answered, after redirects. */
+  readonly url: URL;
+  /** Attempts made, retries included. */
+  readonly attempts: number;
+}
+
+export interface HttpRequest {
+  /** The image the request is made for: usage, budget and messages are counted against it. */
+  readonly image: ImageReference;
+  readonly method: 'GET' | 'HEAD';
+  readonly url: URL;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Largest body read for a 2xx answer; larger bodies fail the request. */
+  readonly maxBytes: number;
+}
+
+export interface HttpOptions {
+  readonly logger: Logger;
+  readonly sleep: (ms: number) => Promise<void>;
+  readonly now: () => number;
+  readonly random: () => number;
+  readonly retry: RetryPolicy;
+  readonly timeoutMs: number;
+  readonly requestBudget: number;
+  /** Connections per origin. */
+  readonly concurrency: number;
+  /** Full CA list for verified TLS; undefined keeps Node's defaults (which include NODE_EXTRA_CA_CERTS). */
+  readonly ca: readonly string[] | undefined;
+  /** Hosts (`host` or `host:port`) where TLS is not verified and plain HTTP is allowed. */
+  readonly insecureHosts: readonly string[];
+  readonly maxRedirects: number;
+}
+
+const ERROR_BODY_LIMIT = 64 * 1024;
+const REDIRECT_STATUSES = new Set([301, 302, 303, 307, 308]);
+
+// Node's codes for a certificate chain it cannot verify.
+const UNTRUSTED_CERTIFICATE_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+]);
+const OTHER_CERTIFICATE_CODES = new Set([
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+class ResponseTooLarge extends Error {
+  override readonly name = 'ResponseTooLarge';
+}
+class RequestTimedOut extends Error {
+  override readonly name = 'RequestTimedOut';
+}
+
+/** The code of a network error, looking through undici's wrappers (`cause`). */
+export function networkErrorCode(error: unknown): string | undefined {
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current instanceof Error; depth += 1) {
+    const code = (current as Error & { code?: unknown }).code;
+    if (typeof code === 'string' && code !== 'UND_ERR_CONNECT' && code !== 'UND_ERR') return code;
+    current = current.cause;
+  }
+  return undefined;
+}
+
+/** True for errors that say the far end does not speak TLS (an insecure host on plain HTTP). */
+export function isTlsProtocolMismatch(error: unknown): boolean {
+  const code = networkErrorCode(error);
+  if (
+    code === 'ERR_SSL_WRONG_VERSION_NUMBER' ||
+    code === 'EPROTO' ||
+    code === 'ERR_SSL_PACKET_LENGTH_TOO_LONG'
+  ) {
+    return true;
+  }
+  let current: unknown = error;
+  for (let depth = 0; depth < 4 && current instanceof Error; depth += 1) {
+    if (/wrong version number|packet length too long/i.test(current.message)) return true;
+    current = current.cause;
+  }
+  return false;
+}
+
+/**
+ * Sends registry requests with bounded retries (429, 5xx, connection errors; `Retry-After`
+ * honoured), manual redirects that drop `Authorization` when the host changes, a per-request
+ * timeout, a run-wide request budget, and usage counted per image.
+ */
+export class RegistryHttp {
+  private readonly secureAgent: Agent;
+  private readonly insecureAgent: Agent;
+  private readonly counts = new Map<string, { requests: number; bytes: number }>();
+  private spent = 0;
+
+  constructor(private readonly options: HttpOptions) {
+    const common = {
+      connections: Math.max(1, options.concurrency),
+      headersTimeout: options.timeoutMs,
+      bodyTimeout: options.timeoutMs,
+    };
+    this.secureAgent = new Agent({
+      ...common,
+      connect: options.ca === undefined ? {} : { ca: [...options.ca] },
+    });
+    this.insecureAgent = new Agent({ ...common, connect: { rejectUnauthorized: false } });
+  }
+
+  usage(): ReadonlyMap<string, RegistryUsage> {
+    return new Map([...this.counts].map(([key, value]) => [key, { ...value }]));
+  }
+
+  /** Requests sent so far in this run. */
+  requestsSpent(): number {
+    return this.spent;
+  }
+
+  isInsecure(host: string): boolean {
+    const lower = host.toLowerCase();
+    const withoutPort = lower.replace(/:\d+$/, '');
+    return this.options.insecureHosts.some((entry) => {
+      const normalised = entry.trim().toLowerCase();
+      return normalised === lower || normalised === withoutPort;
+    });
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([this.secureAgent.close(), this.insecureAgent.close()]);
+  }
+
+  /**
+   * Sends the request, retrying what is worth retrying. Returns the final response whatever its
+   * status (the caller turns statuses into errors); throws a RegistryError for network failures,
+   * an exhausted budget, or a retry limit reached on a retryable status.
+   */
+  async send(request: HttpRequest): Promise<HttpResponse> {
+    const { retry, now, sleep, random, logger } = this.options;
+    const started = now();
+    for (let attempt = 1; ; attempt += 1) {
+      let waitMs: number;
+      let lastProblem: string;
+      try {
+        const response = { ...(await this.followRedirects(request)), attempts: attempt };
+        if (!isRetryableStatus(response.status)) return response;
+        const retryAfter = parseRetryAfter(response.headers['retry-after'], now());
+        lastProblem = `${response.status}${retryAfter === undefined ? '' : ` (Retry-After ${Math.ceil(retryAfter / 1000)} s)`}`;
+        if (retryAfter !== undefined && retryAfter > retry.maxRetryAfterMs) {
+          logger.debug(
+            `${request.method} ${request.url.pathname}: Retry-After ${retryAfter} ms is over the cap; not waiting`,
+          );
+          return response;
+        }
+        waitMs = retryAfter ?? backoffDelay(attempt, retry, random);
+        if (attempt >= retry.maxAttempts || now() - started + waitMs > retry.maxTotalMs)
+          return response;
+      } catch (error) {
+        if (error instanceof RegistryError || !this.isRetryableNetworkError(error)) {
+          throw this.networkError(request, error);
+        }
+        lastProblem = errorMessage(error);
+        waitMs = backoffDelay(attempt, retry, random);
+        if (attempt >= retry.maxAttempts || now() - started + waitMs > retry.maxTotalMs) {
+          throw this.networkError(request, error, attempt);
+        }
+      }
+      logger.debug(
+        `${request.method} ${request.url.host}${request.url.pathname}: ${lastProblem}; retry ${attempt} of ${retry.maxAttempts - 1} in ${waitMs} ms`,
+      );
+      await sleep(waitMs);
+    }
+  }
+
+  private isRetryableNetworkError(error: unknown): boolean {
+    if (error instanceof ResponseTooLarge) return false;
+    if (error instanceof RequestTimedOut) return true;
+    const code = networkErrorCode(error);
+    if (code === undefined) return false;
+    if (UNTRUSTED_CERTIFICATE_CODES.has(code) || OTHER_CERTIFICATE_CODES.has(code)) return false;
+    if (code === 'ENOTFOUND' || isTlsProtocolMismatch(error)) return false;
+    return true;
+  }
+
+  private networkError(request: HttpRequest, error: unknown, attempts?: number): RegistryError {
+    if (error instanceof RegistryError) return error;
+    const host = request.url.host;
+    const details = { image: request.image.original, path: request.url.pathname };
+    const code = networkErrorCode(error);
+    const prefix = `${request.image.original}: ${request.method} ${request.url.pathname} on ${host}`;
+    if (code !== undefined && UNTRUSTED_CERTIFICATE_CODES.has(code)) {
+      return new RegistryError(
+        `${prefix} failed: the TLS certificate is signed by an unknown authority (${code}). Pass the registry's CA certificate with ca-file (PEM) or NODE_EXTRA_CA_CERTS, or list ${host} in insecure-registries to skip verification`,
+        details,
+        { cause: error },
+      );
+    }
+    if (code !== undefined && OTHER_CERTIFICATE_CODES.has(code)) {
+      return new RegistryError(
+        `${prefix} failed: the TLS certificate is not valid for this host (${code}); fix the registry's certificate or use the host name it was issued for`,
+        details,
+        { cause: error },
+      );
+    }
+    if (error instanceof ResponseTooLarge) {
+      return new RegistryError(`${prefix} failed: ${error.message}`, details, { cause: error });
+    }
+    if (error instanceof RequestTimedOut) {
+      return new RegistryError(
+        `${prefix} timed out after ${this.options.timeoutMs} ms${attempts ? ` (${attempts} attempts)` : ''}; check that the registry is reachable or raise the timeout`,
+        details,
+        { cause: error },
+      );
+    }
+    const tried = attempts ? ` after ${attempts} attempts` : '';
+    return new RegistryError(
+      `${prefix} failed${tried}: ${code ?? errorMessage(error)}; check that the registry host is right and reachable`,
+      details,
+      { cause: error },
+    );
+  }
+
+  private async followRedirects(request: HttpRequest): Promise<Omit<HttpResponse, 'attempts'>> {
+    let url = request.url;
+    let headers = { ...request.headers };
+    for (let hop = 0; ; hop += 1) {
+      const response = await this.exchange(request, url, headers);
+      const location = response.headers['location'];
+      if (!REDIRECT_STATUSES.has(response.status) || location === undefined) return response;
+      if (hop >= this.options.maxRedirects) {
+        throw new RegistryError(
+          `${request.image.original}: ${request.method} ${request.url.pathname} was redirected more than ${this.options.maxRedirects} times; the registry or its storage is misconfigured`,
+          { image: request.image.original, path: request.url.pathname, status: response.status },
+        );
+      }
+      const next = new URL(location, url);
+      if (next.protocol === 'http:' && url.protocol === 'https:' && !this.isInsecure(next.host)) {
+        throw new RegistryError(
+          `${request.image.original}: ${request.url.pathname} redirects from HTTPS to plain HTTP (${next.host}); refused. List ${next.host} in insecure-registries if that is intended`,
+          { image: request.image.original, path: request.url.pathname, status: response.status },
+        );
+      }
+      if (next.host !== request.url.host) {
+        // Blob storage and CDNs get no registry credentials: presigned URLs carry their own.
+        const { authorization: _dropped, ...rest } = headers;
+        headers = rest;
+      }
+      this.options.logger.debug(
+        `${request.method} ${url.host}${url.pathname} → ${response.status} redirect to ${next.host}`,
+      );
+      url = next;
+    }
+  }
+
+  private async exchange(
+    request: HttpRequest,
+    url: URL,
+    headers: Record<string, string>,
+  ): Promise<Omit<HttpResponse, 'attempts'>> {
+    const key = imageKey(request.image);
+    if (this.spent >= this.options.requestBudget) {
+      throw new RegistryError(
+        `${request.image.original}: the request budget of ${this.options.requestBudget} registry requests for this run is spent; raise request-budget, narrow allow-tags, or keep the metadata cache between runs`,
+        { image: request.image.original, path: url.pathname },
+      );
+    }
+    this.spent += 1;
+    const count = this.counts.get(key) ?? { requests: 0, bytes: 0 };
+    count.requests += 1;
+    this.counts.set(key, count);
+
+    const controller = new AbortController();
+    const timer = setTimeout(
+      () => controller.abort(new RequestTimedOut('timed out')),
+      this.options.timeoutMs,
+    );
+    try {
+      const dispatcher: Dispatcher = this.isInsecure(url.host)
+        ? this.insecureAgent
+        : this.secureAgent;
+      const response = await request_(url, {
+        method: request.method,
+        headers: { 'user-agent': 'helm-image-updater', ...headers },
+        dispatcher,
+        signal: controller.signal,
+      });
+      const success = response.statusCode >= 200 && response.statusCode < 300;
+      let body: Buffer;
+      if (request.method === 'HEAD' || REDIRECT_STATUSES.has(response.statusCode)) {
+        await response.body.dump();
+        body = Buffer.alloc(0);
+      } else {
+        body = await readLimited(
+          response.body,
+          success ? request.maxBytes : ERROR_BODY_LIMIT,
+          url,
+          !success,
+        );
+      }
+      count.bytes += body.length;
+      const flatHeaders = flattenHeaders(response.headers);
+      this.options.logger.debug(
+        `${request.method} ${url.host}${url.pathname} → ${response.statusCode} (${body.length} bytes)`,
+      );
+      return { status: response.statusCode, headers: flatHeaders, body, url };
+    } catch (error) {
+      if (controller.signal.aborted) throw new RequestTimedOut('timed out', { cause: error });
+      throw error;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+// Named apart so the method above reads as "send the request".
+const request_ = request;
+
+async function readLimited(
+  body: AsyncIterable<Buffer> & { destroy(error?: Error): unknown },
+  maxBytes: number,
+  url: URL,
+  truncate: boolean,
+): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  for await (const chunk of body) {
+    total += chunk.length;
+    if (total > maxBytes) {
+      if (truncate) {
+        chunks.push(chunk.subarray(0, chunk.length - (total - maxBytes)));
+        body.destroy();
+        break;
+      }
+      body.destroy();
+      throw new ResponseTooLarge(
+        `the response of ${url.host}${url.pathname} is larger than ${maxBytes} bytes`,
+      );
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+function flattenHeaders(
+  headers: Record<string, string | string[] | undefined>,
+): Record<string, string> {
+  const flat: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (value === undefined) continue;
+    flat[name.toLowerCase()] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return flat;
+}
