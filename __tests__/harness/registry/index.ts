@@ -349,3 +349,11 @@ async function createRunningRegistry(parts: RunningRegistryParts): Promise<Runni
     },
   };
 }
+export {
+  startFaultProxy,
+  type FaultAction,
+  type FaultProxy,
+  type FaultProxyOptions,
+  type FaultRule,
+  type ProxiedRequest,
+} from './fault-proxy.js';

@@ -1,0 +1,430 @@
+/**
+ * Self-test of the registry harness: what it pushes is checked with skopeo, an independent client,
+ * against the real registry in every mode; the fault proxy is checked with plain HTTP requests.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import path from 'node:path';
+import { promisify } from 'node:util';
+
+import { Agent, request } from 'undici';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+import {
+  MANIFEST_ACCEPT,
+  startFaultProxy,
+  startRegistry,
+  type FaultProxy,
+  type RegistryOptions,
+  type RunningRegistry,
+} from './registry/index.js';
+
+const execFileAsync = promisify(execFile);
+const REQUEST_TIMEOUT_MS = 10_000;
+
+interface SkopeoAccess {
+  /** `user:password`, or undefined for anonymous access. */
+  creds?: string;
+}
+
+/** Runs skopeo asynchronously: the token server lives in this process and must keep answering. */
+async function skopeo(
+  registry: RunningRegistry,
+  args: string[],
+  access: SkopeoAccess = {},
+  globalArgs: string[] = [],
+): Promise<string> {
+  const [command, ...rest] = args;
+  const transport = registry.caFile
+    ? ['--cert-dir', path.dirname(registry.caFile)]
+    : ['--tls-verify=false'];
+  const credentials = access.creds ? ['--creds', access.creds] : ['--no-creds'];
+  const { stdout } = await execFileAsync(
+    'skopeo',
+    [...globalArgs, command ?? 'inspect', ...transport, ...credentials, ...rest],
+    { timeout: 30_000 },
+  );
+  return stdout;
+}
+
+interface SkopeoInspect {
+  Digest: string;
+  Created?: string;
+  Labels: Record<string, string> | null;
+  Architecture: string;
+  Os: string;
+}
+
+function sha256(text: string): string {
+  return `sha256:${createHash('sha256').update(text).digest('hex')}`;
+}
+
+const modes: { name: string; options: RegistryOptions }[] = [
+  { name: 'plain HTTP', options: {} },
+  { name: 'TLS', options: { tls: true } },
+  { name: 'basic auth', options: { auth: 'basic' } },
+  { name: 'token auth', options: { auth: 'token' } },
+  { name: 'token auth over TLS', options: { auth: 'token', tls: true, users: { ci: 'ci-pass' } } },
+];
+
+describe.each(modes)('registry harness with $name', ({ options }) => {
+  let registry: RunningRegistry;
+  let creds: string | undefined;
+
+  beforeAll(async () => {
+    registry = await startRegistry(options);
+    const [user, password] = Object.entries(registry.users)[0] ?? [];
+    creds = options.auth ? `${user}:${password}` : undefined;
+  });
+  afterAll(async () => {
+    await registry?.close();
+  });
+
+  it('reports where it listens', () => {
+    expect(registry.host).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(registry.url).toBe(`${options.tls ? 'https' : 'http'}://${registry.host}`);
+    expect(registry.caPem !== undefined).toBe(options.tls === true);
+    expect(registry.tokenServerUrl !== undefined).toBe(options.auth === 'token');
+  });
+
+  it('pushes a single-arch image skopeo reads back with its date, labels and digest', async () => {
+    const labels = { 'org.opencontainers.image.revision': 'abc123', team: 'platform' };
+    const pushed = await registry.push('team/app', 'main-100', {
+      created: new Date('2024-03-04T05:06:07Z'),
+      labels,
+    });
+    const inspected = JSON.parse(
+      await skopeo(
+        registry,
+        ['inspect', '--no-tags', `docker://${registry.host}/team/app:main-100`],
+        {
+          creds,
+        },
+      ),
+    ) as SkopeoInspect;
+
+    expect(inspected.Digest).toBe(pushed.digest);
+    expect(inspected.Created).toBe('2024-03-04T05:06:07Z');
+    expect(inspected.Labels).toEqual(labels);
+    expect(inspected.Architecture).toBe('amd64');
+    expect(pushed.mediaType).toBe('application/vnd.oci.image.manifest.v1+json');
+    expect(pushed.childDigests).toEqual({});
+  });
+
+  it('pushes a two-platform manifest list whose children carry their own dates', async () => {
+    const pushed = await registry.push('team/multi', 'main-200', {
+      created: '2024-05-01T00:00:00Z',
+      createdByPlatform: { 'linux/arm64/v8': '2024-05-02T00:00:00Z' },
+      platforms: ['linux/amd64', 'linux/arm64/v8'],
+      labels: { flavour: 'multi' },
+      format: 'docker',
+    });
+    const reference = `docker://${registry.host}/team/multi:main-200`;
+    const raw = await skopeo(registry, ['inspect', '--raw', reference], { creds });
+    const index = JSON.parse(raw) as {
+      mediaType: string;
+      manifests: { digest: string; platform: { architecture: string; variant?: string } }[];
+    };
+
+    expect(sha256(raw)).toBe(pushed.digest);
+    expect(index.mediaType).toBe('application/vnd.docker.distribution.manifest.list.v2+json');
+    expect(
+      Object.fromEntries(
+        index.manifests.map((child) => [
+          [child.platform.architecture, child.platform.variant].filter(Boolean).join('/'),
+          child.digest,
+        ]),
+      ),
+    ).toEqual({
+      amd64: pushed.childDigests['linux/amd64'],
+      'arm64/v8': pushed.childDigests['linux/arm64/v8'],
+    });
+
+    const perPlatform = async (arch: string, variant?: string): Promise<SkopeoInspect> =>
+      JSON.parse(
+        await skopeo(registry, ['inspect', '--no-tags', reference], { creds }, [
+          '--override-os',
+          'linux',
+          '--override-arch',
+          arch,
+          ...(variant ? ['--override-variant', variant] : []),
+        ]),
+      ) as SkopeoInspect;
+    const amd64 = await perPlatform('amd64');
+    const arm64 = await perPlatform('arm64', 'v8');
+    expect([amd64.Created, amd64.Architecture, amd64.Labels]).toEqual([
+      '2024-05-01T00:00:00Z',
+      'amd64',
+      { flavour: 'multi' },
+    ]);
+    expect([arm64.Created, arm64.Architecture]).toEqual(['2024-05-02T00:00:00Z', 'arm64']);
+  });
+
+  it('lists exactly the tags pushed', async () => {
+    await registry.pushMany(
+      'team/listed',
+      ['main-1', 'main-2', 'release-1'].map((tag, position) => ({
+        tag,
+        image: { created: new Date(Date.UTC(2024, 0, position + 1)) },
+      })),
+    );
+    const listed = JSON.parse(
+      await skopeo(registry, ['list-tags', `docker://${registry.host}/team/listed`], { creds }),
+    ) as { Tags: string[] };
+    expect([...listed.Tags].sort()).toEqual(['main-1', 'main-2', 'release-1']);
+  });
+
+  it('counts the requests it served from the access log', async () => {
+    await registry.resetRequestCounts();
+    await skopeo(registry, ['list-tags', `docker://${registry.host}/team/listed`], { creds });
+    const counts = await registry.requestCounts();
+    expect(counts.byKind['GET tags']).toBe(1);
+    expect(counts.total).toBe(Object.values(counts.byKind).reduce((sum, count) => sum + count, 0));
+  });
+
+  if (options.auth) {
+    it('refuses a client without credentials', async () => {
+      await expect(
+        skopeo(registry, ['list-tags', `docker://${registry.host}/team/listed`]),
+      ).rejects.toThrow(/unauthorized|authentication required|401/i);
+    });
+  }
+
+  if (options.auth === 'token') {
+    it('records the token requests skopeo made, with the scope and who asked', () => {
+      const [user] = Object.keys(registry.users);
+      const authenticated = registry.tokenRequests.filter(
+        (entry) => entry.scope === 'repository:team/app:pull',
+      );
+      expect(authenticated.length).toBeGreaterThan(0);
+      expect(authenticated[0]).toMatchObject({
+        service: registry.tokenService,
+        authorization: 'basic',
+        username: user,
+        status: 200,
+        granted: ['repository:team/app:pull'],
+      });
+      const anonymous = registry.tokenRequests.filter((entry) => entry.authorization === 'none');
+      expect(anonymous.map((entry) => entry.status)).toEqual(anonymous.map(() => 401));
+    });
+  }
+});
+
+describe('token auth with anonymous pull', () => {
+  let registry: RunningRegistry;
+  beforeAll(async () => {
+    registry = await startRegistry({ auth: 'token', anonymousPull: true });
+    await registry.push('public/app', 'v1', { created: '2023-01-01T00:00:00Z' });
+  });
+  afterAll(async () => {
+    await registry?.close();
+  });
+
+  it('lets a client without credentials pull, and only pull', async () => {
+    const listed = JSON.parse(
+      await skopeo(registry, ['list-tags', `docker://${registry.host}/public/app`]),
+    ) as { Tags: string[] };
+    expect(listed.Tags).toEqual(['v1']);
+    expect(registry.tokenRequests.at(-1)).toMatchObject({
+      authorization: 'none',
+      status: 200,
+      granted: ['repository:public/app:pull'],
+    });
+  });
+
+  it('refuses wrong credentials instead of treating them as anonymous', async () => {
+    await expect(
+      skopeo(registry, ['list-tags', `docker://${registry.host}/public/app`], {
+        creds: 'admin:wrong',
+      }),
+    ).rejects.toThrow();
+    expect(registry.tokenRequests.at(-1)).toMatchObject({
+      authorization: 'basic',
+      username: 'admin',
+      status: 401,
+    });
+  });
+});
+
+describe('fault proxy in front of a plain registry', () => {
+  let registry: RunningRegistry;
+  let proxy: FaultProxy;
+  const client = new Agent({ connections: 4 });
+  let digest: string;
+
+  const get = async (
+    pathAndQuery: string,
+    method: 'GET' | 'HEAD' = 'GET',
+    timeoutMs = REQUEST_TIMEOUT_MS,
+  ): Promise<{ status: number; headers: Record<string, unknown>; body: string }> => {
+    const response = await request(`${proxy.url}${pathAndQuery}`, {
+      method,
+      dispatcher: client,
+      headers: { Accept: MANIFEST_ACCEPT },
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+    return {
+      status: response.statusCode,
+      headers: response.headers,
+      body: await response.body.text(),
+    };
+  };
+
+  beforeAll(async () => {
+    registry = await startRegistry();
+    digest = (await registry.push('team/app', 'main-1', { created: '2024-01-01T00:00:00Z' }))
+      .digest;
+    await registry.push('team/app', 'main-2', { created: '2024-01-02T00:00:00Z' });
+    proxy = await startFaultProxy(registry.url);
+  });
+  afterAll(async () => {
+    await proxy?.close();
+    await client.close();
+    await registry?.close();
+  });
+
+  it('passes unmatched requests through unchanged', async () => {
+    proxy.setRules([{ path: /\/tags\/list/, action: { kind: 'respond', status: 503 } }]);
+    const manifest = await get('/v2/team/app/manifests/main-1');
+    expect(manifest.status).toBe(200);
+    expect(sha256(manifest.body)).toBe(digest);
+    expect(manifest.headers['docker-content-digest']).toBe(digest);
+    expect(proxy.requests.at(-1)).toMatchObject({
+      method: 'GET',
+      path: '/v2/team/app/manifests/main-1',
+      status: 200,
+    });
+    expect(proxy.requests.at(-1)?.fault).toBeUndefined();
+  });
+
+  it('answers 429 with Retry-After for the first match only, then forwards', async () => {
+    proxy.setRules([
+      {
+        method: 'GET',
+        path: /\/tags\/list$/,
+        times: 1,
+        action: {
+          kind: 'respond',
+          status: 429,
+          headers: { 'Retry-After': '2' },
+          body: 'slow down',
+        },
+      },
+    ]);
+    const limited = await get('/v2/team/app/tags/list');
+    const passed = await get('/v2/team/app/tags/list');
+    expect([limited.status, limited.headers['retry-after'], limited.body]).toEqual([
+      429,
+      '2',
+      'slow down',
+    ]);
+    expect(passed.status).toBe(200);
+    expect((JSON.parse(passed.body) as { tags: string[] }).tags.sort()).toEqual([
+      'main-1',
+      'main-2',
+    ]);
+    expect(proxy.requests.slice(-2).map((entry) => [entry.status, entry.fault])).toEqual([
+      [429, 'respond'],
+      [200, undefined],
+    ]);
+  });
+
+  it('fires only after the given number of matches', async () => {
+    proxy.setRules([
+      { path: /\/tags\/list/, after: 1, times: 1, action: { kind: 'respond', status: 503 } },
+    ]);
+    const statuses = [];
+    for (let call = 0; call < 3; call++)
+      statuses.push((await get('/v2/team/app/tags/list')).status);
+    expect(statuses).toEqual([200, 503, 200]);
+  });
+
+  it('resets the connection', async () => {
+    proxy.setRules([{ path: /\/tags\/list/, action: { kind: 'reset' } }]);
+    await expect(get('/v2/team/app/tags/list')).rejects.toThrow();
+    expect(proxy.requests.at(-1)).toMatchObject({ status: 0, fault: 'reset' });
+  });
+
+  it('delays longer than the client waits', async () => {
+    proxy.setRules([{ path: /\/tags\/list/, action: { kind: 'delay', ms: 5_000 } }]);
+    const started = Date.now();
+    await expect(get('/v2/team/app/tags/list', 'GET', 300)).rejects.toThrow();
+    expect(Date.now() - started).toBeLessThan(4_000);
+  });
+
+  it('delays and then forwards', async () => {
+    proxy.setRules([{ path: /\/tags\/list/, action: { kind: 'delay', ms: 150 } }]);
+    const started = Date.now();
+    const answer = await get('/v2/team/app/tags/list');
+    expect(answer.status).toBe(200);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+  });
+
+  it('truncates the body under a full Content-Length', async () => {
+    proxy.setRules([{ path: /\/manifests\//, action: { kind: 'truncate', bytes: 10 } }]);
+    await expect(get('/v2/team/app/manifests/main-1')).rejects.toThrow();
+    expect(proxy.requests.at(-1)).toMatchObject({ status: 200, fault: 'truncate' });
+  });
+
+  it('replaces the body with invalid JSON', async () => {
+    proxy.setRules([{ path: /\/tags\/list/, action: { kind: 'invalid-json' } }]);
+    const answer = await get('/v2/team/app/tags/list');
+    expect(answer.status).toBe(200);
+    expect(() => JSON.parse(answer.body) as unknown).toThrow(SyntaxError);
+  });
+
+  it('rewrites Docker-Content-Digest', async () => {
+    const forged = `sha256:${'0'.repeat(64)}`;
+    proxy.setRules([
+      { method: 'HEAD', path: /\/manifests\//, action: { kind: 'rewrite-digest', digest: forged } },
+    ]);
+    const head = await get('/v2/team/app/manifests/main-1', 'HEAD');
+    const getAnswer = await get('/v2/team/app/manifests/main-1', 'GET');
+    expect(head.headers['docker-content-digest']).toBe(forged);
+    expect(getAnswer.headers['docker-content-digest']).toBe(digest);
+  });
+
+  it('carries a whole client session through (skopeo through the proxy)', async () => {
+    proxy.setRules([]);
+    const { stdout } = await execFileAsync(
+      'skopeo',
+      ['list-tags', '--tls-verify=false', '--no-creds', `docker://${proxy.host}/team/app`],
+      { timeout: 30_000 },
+    );
+    expect((JSON.parse(stdout) as { Tags: string[] }).Tags.sort()).toEqual(['main-1', 'main-2']);
+  });
+});
+
+describe('pushMany at benchmark scale', () => {
+  let registry: RunningRegistry;
+  beforeAll(async () => {
+    registry = await startRegistry();
+  });
+  afterAll(async () => {
+    await registry?.close();
+  });
+
+  it('pushes 2 000 tags and the registry lists them all', { timeout: 120_000 }, async () => {
+    const images = Array.from({ length: 2_000 }, (_, position) => ({
+      tag: `main-${String(position).padStart(4, '0')}`,
+      image: { created: new Date(Date.UTC(2024, 0, 1) + position * 60_000) },
+    }));
+    const started = performance.now();
+    const pushed = await registry.pushMany('bench/app', images, 16);
+    const seconds = (performance.now() - started) / 1000;
+    const counts = await registry.requestCounts();
+    console.log(
+      `pushMany: 2 000 tags in ${seconds.toFixed(2)} s (${(2_000 / seconds).toFixed(0)} tags/s, ` +
+        `${counts.total} registry requests)`,
+    );
+
+    expect(new Set(pushed.map((image) => image.digest)).size).toBe(2_000);
+    const listed = JSON.parse(
+      await skopeo(registry, ['list-tags', `docker://${registry.host}/bench/app`]),
+    ) as { Tags: string[] };
+    expect(listed.Tags.length).toBe(2_000);
+    expect(new Set(listed.Tags)).toEqual(new Set(images.map((image) => image.tag)));
+  });
+});
