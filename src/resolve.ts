@@ -173,6 +173,7 @@ async function resolveRanking(input: ResolveInput, strategy: RankingStrategy): P
     counts,
     skipped,
     allowTags: describeAllowTags(policy.allowTags),
+    newerSkipped: walk.skipped.length,
   });
   return {
     alias: image.alias,
@@ -480,6 +481,7 @@ async function decidePayloadRanking(
     counts,
     skipped,
     allowTags: describeAllowTags(policy.allowTags),
+    newerSkipped: rejection !== undefined && (order === undefined || order > 0) ? 1 : 0,
     payloadTag: tag,
   });
   return {
@@ -602,6 +604,8 @@ function explainRanking(parts: {
   counts: Decision['counts'];
   skipped: readonly SkippedTag[];
   allowTags: string;
+  /** Candidates ranked above the kept floor that a gate or a metadata failure removed. */
+  newerSkipped: number;
   payloadTag?: string;
 }): string {
   const { strategy, input, outcome, counts } = parts;
@@ -626,11 +630,12 @@ function explainRanking(parts: {
         outcome.floor.role === 'current'
           ? 'current'
           : 'already proposed on the pull-request branch';
-      const why = outcome.reachedFloor
-        ? parts.best === outcome.floor.candidate.tag
-          ? `it is the ${strategy.describe}`
-          : `no allowed tag is newer${parts.best === undefined ? '' : ` (best: ${show(parts.best)})`} and allow-downgrade is off`
-        : 'every newer tag was skipped';
+      const why =
+        parts.newerSkipped > 0
+          ? `every newer tag was skipped`
+          : parts.best === outcome.floor.candidate.tag
+            ? `it is the ${strategy.describe}`
+            : `no allowed tag is newer${parts.best === undefined ? '' : ` (best: ${show(parts.best)})`} and allow-downgrade is off`;
       return `keeping ${kept} (${role}): ${why} (${pool}${skippedText}).`;
     }
     case 'none': {

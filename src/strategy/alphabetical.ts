@@ -11,6 +11,6 @@ export const alphabeticalStrategy: RankingStrategy = {
     return { ordered, skipped: [], ties: new Map() };
   },
   compare(a, b) {
-    return -compareNamesDescending(a.tag, b.tag);
+    return compareNamesDescending(b.tag, a.tag);
   },
 };
