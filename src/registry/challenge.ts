@@ -29,6 +29,19 @@ export function parseChallenges(header: string): AuthChallenge[] {
     while (position < length && TOKEN_CHAR.test(header[position] ?? '')) position += 1;
     return header.slice(start, position);
   };
+  // Lenient: servers send unquoted URLs, which are not RFC tokens; a bare value ends at a comma or space.
+  const readBareValue = (): string => {
+    const start = position;
+    while (
+      position < length &&
+      header[position] !== ',' &&
+      header[position] !== ' ' &&
+      header[position] !== '\t'
+    ) {
+      position += 1;
+    }
+    return header.slice(start, position);
+  };
   const readQuoted = (): string => {
     position += 1; // opening quote
     let value = '';
@@ -73,7 +86,7 @@ export function parseChallenges(header: string): AuthChallenge[] {
         challenge.params[name.toLowerCase()] = '';
       } else {
         challenge.params[name.toLowerCase()] =
-          header[position] === '"' ? readQuoted() : readToken();
+          header[position] === '"' ? readQuoted() : readBareValue();
       }
       skipWhitespace();
       if (header[position] === ',') {
