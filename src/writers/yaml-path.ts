@@ -1,0 +1,133 @@
+import {
+  isAlias,
+  isMap,
+  isScalar,
+  isSeq,
+  type Document,
+  type Node,
+  type Pair,
+  type YAMLMap,
+} from 'yaml';
+
+import { ConfigurationError } from '../errors.js';
+
+/**
+ * Helm keys are dotted paths into nested maps, the syntax of `helm --set` and of Argo CD's
+ * parameters: `frontend.image.tag`. A dot inside a key is written `\.` and a backslash `\\`
+ * (`ingress.annotations.kubernetes\.io/ingress\.class`). Lists cannot be indexed.
+ */
+export function parseKeyPath(key: string, file: string): string[] {
+  const invalid = (reason: string): ConfigurationError =>
+    new ConfigurationError(
+      `helm key "${key}" is not a dotted key path: ${reason}; write it like frontend.image, with \\. for a dot inside a key`,
+      { source: file },
+    );
+  if (key.length === 0) throw invalid('it is empty');
+  const segments: string[] = [];
+  let current = '';
+  for (let index = 0; index < key.length; index += 1) {
+    const char = key[index];
+    if (char === '\\') {
+      const next = key[index + 1];
+      if (next !== '.' && next !== '\\') {
+        throw invalid(`the backslash at position ${index + 1} escapes neither "." nor "\\"`);
+      }
+      current += next;
+      index += 1;
+    } else if (char === '.') {
+      segments.push(current);
+      current = '';
+    } else {
+      current += char;
+    }
+  }
+  segments.push(current);
+  const empty = segments.findIndex((segment) => segment.length === 0);
+  if (empty >= 0) throw invalid(`part ${empty + 1} is empty`);
+  return segments;
+}
+
+/** The dotted spelling of `segments`, escaping dots and backslashes inside keys. */
+export function formatKeyPath(segments: readonly string[]): string {
+  return segments
+    .map((segment) => segment.replaceAll('\\', '\\\\').replaceAll('.', '\\.'))
+    .join('.');
+}
+
+/** A map key as Helm sees it: Go's YAML reader turns scalar keys into their string form. */
+export function keyText(key: unknown): string | undefined {
+  if (!isScalar(key)) return undefined;
+  if (typeof key.value === 'string') return key.value;
+  // The merge key `<<` is a symbol; it is not a key a path can name.
+  if (key.value === null || key.value === undefined || typeof key.value === 'symbol') {
+    return undefined;
+  }
+  return key.source ?? primitiveText(key.value);
+}
+
+function primitiveText(value: unknown): string | undefined {
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint') {
+    return String(value);
+  }
+  return undefined;
+}
+
+/** The pair written directly in `map` under `segment` (the last one wins, as in Helm). */
+export function findPair(map: YAMLMap, segment: string): Pair | undefined {
+  let found: Pair | undefined;
+  for (const pair of map.items) {
+    if (keyText(pair.key) === segment) found = pair;
+  }
+  return found;
+}
+
+/** A `<<` merge pair (parsed with `merge: true`, its key's value is a symbol). */
+export function isMergePair(pair: Pair): boolean {
+  return isScalar(pair.key) && typeof pair.key.value === 'symbol';
+}
+
+/**
+ * The value a merge key (`<<: *base` or `<<: [*a, *b]`) gives `segment`, when `map` has no
+ * such key of its own. Earlier sources win, as in YAML 1.1.
+ */
+export function findMerged(map: YAMLMap, segment: string, doc: Document): Pair | undefined {
+  for (const pair of map.items) {
+    if (!isMergePair(pair)) continue;
+    const sources = isSeq(pair.value) ? pair.value.items : [pair.value];
+    for (const source of sources) {
+      const resolved = isAlias(source) ? source.resolve(doc) : source;
+      if (isMap(resolved)) {
+        const inner = findPair(resolved, segment) ?? findMerged(resolved, segment, doc);
+        if (inner) return inner;
+      }
+    }
+  }
+  return undefined;
+}
+
+/** A value node that is an implicit null: `key:` with nothing after it. */
+export function isEmptyValue(node: unknown): boolean {
+  return node === null || (isScalar(node) && node.value === null && node.source === '');
+}
+
+/** What a node is, for messages. */
+export function describeNode(node: Node | null | undefined): string {
+  if (isMap(node)) return 'a map';
+  if (isSeq(node)) return 'a list';
+  if (isAlias(node)) return `an alias (*${node.source})`;
+  if (isScalar(node)) {
+    if (node.value === null) return 'null';
+    return typeof node.value === 'string' ? 'a string' : `a ${typeof node.value}`;
+  }
+  return 'nothing';
+}
+
+/**
+ * A scalar's value as the chart author wrote it: strings as they are, other scalars in their
+ * source spelling (`2682590`, `1.20`, not `1.2`), null as undefined.
+ */
+export function scalarText(node: Node | null | undefined): string | undefined {
+  if (!isScalar(node) || node.value === null || node.value === undefined) return undefined;
+  if (typeof node.value === 'string') return node.value;
+  return node.source ?? primitiveText(node.value);
+}
