@@ -1,0 +1,232 @@
+import { ConfigurationError, formatLocation, type ConfigLocation } from '../errors.js';
+import { DEFAULT_TRACKED_TAG } from '../strategy/digest.js';
+import {
+  globToRegExp,
+  isValidOciTag,
+  parseAllowTags,
+  parseMinAge,
+  parseStrategyName,
+  validateConstraint,
+} from '../strategy/index.js';
+import { didYouMean } from './did-you-mean.js';
+import type { HelmKeys, MergeMethod, PublishMode, PublishPolicy, TagPolicy } from './settings.js';
+
+/** A value as the user wrote it, with where: errors point at the input or file line. */
+export interface Located<T> {
+  readonly value: T;
+  readonly location: ConfigLocation;
+  /** True for an action default the user did not write (an input left at its action.yml value). */
+  readonly implicit?: boolean;
+}
+
+/**
+ * Tag policy fields of one configuration scope (defaults, image, target, environment). Unset
+ * fields fall through to the scope below; see `mergeFields`.
+ */
+export interface PolicyFields {
+  readonly strategy?: Located<string>;
+  readonly constraint?: Located<string>;
+  readonly allowTags?: Located<string>;
+  readonly ignoreTags?: Located<readonly string[]>;
+  readonly platforms?: Located<readonly string[]>;
+  readonly allowDowngrade?: Located<boolean>;
+  readonly minAge?: Located<string>;
+}
+
+export interface PublishFields {
+  readonly mode?: Located<string>;
+  readonly mergeMethod?: Located<string>;
+  readonly labels?: Located<readonly string[]>;
+  readonly reviewers?: Located<readonly string[]>;
+  readonly branch?: Located<string>;
+}
+
+/** Helm key templates; `{alias}` is replaced by the image alias. */
+export interface HelmFields {
+  readonly imageName?: Located<string>;
+  readonly imageTag?: Located<string>;
+  readonly imageSpec?: Located<string>;
+}
+
+/** Later scopes win, field by field. */
+export function mergeFields<T extends object>(...scopes: readonly T[]): T {
+  const merged: Record<string, unknown> = {};
+  for (const scope of scopes) {
+    for (const [key, value] of Object.entries(scope)) {
+      if (value !== undefined) merged[key] = value;
+    }
+  }
+  return merged as T;
+}
+
+export const PUBLISH_MODES: readonly PublishMode[] = [
+  'pull-request',
+  'auto-merge',
+  'merge',
+  'push',
+  'dry-run',
+];
+export const MERGE_METHODS: readonly MergeMethod[] = ['squash', 'merge', 'rebase'];
+
+/**
+ * Builds the tag policy of one image from its merged fields. `subject` names the image (and
+ * target) in messages. Every check happens here, before any registry is asked.
+ */
+export function buildTagPolicy(
+  fields: PolicyFields,
+  subject: string,
+  warn: (message: string) => void,
+): TagPolicy {
+  const strategy = fields.strategy
+    ? parseStrategyName(fields.strategy.value, fields.strategy.location)
+    : 'newest-build';
+  let constraint: string | undefined;
+  const written = fields.constraint;
+  if (written !== undefined && written.value.trim() !== '') {
+    if (strategy === 'digest') {
+      constraint = written.value.trim();
+      if (!isValidOciTag(constraint)) {
+        throw new ConfigurationError(
+          `${subject}: constraint \`${constraint}\` is not a tag; with the digest strategy the ` +
+            'constraint is the tag to follow, e.g. `latest`.',
+          written.location,
+        );
+      }
+    } else if (strategy === 'semver') {
+      constraint = validateConstraint(written.value, written.location);
+    } else {
+      // argocd-image-updater ignores the constraint for these strategies; so do we, loudly.
+      constraint = written.value.trim();
+      warn(
+        `${formatLocation(written.location)}: ${subject}: constraint \`${constraint}\` has no effect with the ` +
+          `${strategy} strategy; it applies to semver (a range) and digest (the tag to follow).`,
+      );
+    }
+  } else if (strategy === 'digest') {
+    constraint = DEFAULT_TRACKED_TAG;
+  }
+  const platforms = fields.platforms?.value ?? ['linux/amd64'];
+  for (const platform of platforms) {
+    if (!/^[a-z0-9]+\/[a-z0-9_]+(?:\/[a-z0-9]+)?$/.test(platform)) {
+      throw new ConfigurationError(
+        `${subject}: platform \`${platform}\` is not in the form \`os/arch[/variant]\`, e.g. \`linux/amd64\` or \`linux/arm64\`.`,
+        fields.platforms?.location,
+      );
+    }
+  }
+  if (platforms.length === 0) {
+    throw new ConfigurationError(
+      `${subject}: no platform given; name at least one, e.g. \`linux/amd64\`.`,
+      fields.platforms?.location,
+    );
+  }
+  // The default filter `regexp:^main-` is for build tags; a semver or digest image that never
+  // asked for it would match nothing, so there the untouched default means `any`.
+  const allowTags =
+    fields.allowTags?.implicit === true && (strategy === 'semver' || strategy === 'digest')
+      ? undefined
+      : fields.allowTags;
+  const ignoreTags = fields.ignoreTags?.value ?? [];
+  // Compiled here only to report a bad glob now; the filter compiles its own copy.
+  for (const glob of ignoreTags) globToRegExp(glob, fields.ignoreTags?.location);
+  return {
+    strategy,
+    constraint,
+    allowTags: allowTags ? parseAllowTags(allowTags.value, allowTags.location) : { kind: 'any' },
+    ignoreTags: [...ignoreTags],
+    platforms: [...platforms],
+    allowDowngrade: fields.allowDowngrade?.value ?? false,
+    minAgeSeconds: fields.minAge ? parseMinAge(fields.minAge.value, fields.minAge.location) : 0,
+  };
+}
+
+/** A branch name git accepts (`git check-ref-format`), without the rarely wanted corner cases. */
+function isValidBranchName(name: string): boolean {
+  return (
+    name.length > 0 &&
+    name.length <= 200 &&
+    !/[\s~^:?*[\\]/.test(name) &&
+    ![...name].some(
+      (character) => character.charCodeAt(0) < 0x20 || character.charCodeAt(0) === 0x7f,
+    ) &&
+    !name.includes('..') &&
+    !name.includes('@{') &&
+    !name.includes('//') &&
+    !name.startsWith('/') &&
+    !name.endsWith('/') &&
+    !name.endsWith('.') &&
+    !name.endsWith('.lock') &&
+    !name.split('/').some((part) => part.startsWith('.'))
+  );
+}
+
+export function checkBranchName(name: string, location: ConfigLocation): string {
+  if (!isValidBranchName(name)) {
+    throw new ConfigurationError(
+      `branch \`${name}\` is not a valid Git branch name; use letters, digits, \`/\`, \`-\`, \`_\` and \`.\`, ` +
+        'e.g. `helm-image-updater/dev`.',
+      location,
+    );
+  }
+  return name;
+}
+
+function checkEnum<T extends string>(
+  field: Located<string>,
+  allowed: readonly T[],
+  what: string,
+): T {
+  const value = field.value.trim();
+  const found = allowed.find((candidate) => candidate === value);
+  if (found === undefined) {
+    throw new ConfigurationError(
+      `${what} \`${value}\` is not one of ${allowed.map((item) => `\`${item}\``).join(', ')}.${didYouMean(value, allowed)}`,
+      field.location,
+    );
+  }
+  return found;
+}
+
+export function buildPublishPolicy(fields: PublishFields): PublishPolicy {
+  return {
+    mode: fields.mode ? checkEnum(fields.mode, PUBLISH_MODES, 'mode') : 'pull-request',
+    mergeMethod: fields.mergeMethod
+      ? checkEnum(fields.mergeMethod, MERGE_METHODS, 'merge-method')
+      : 'squash',
+    labels: [...(fields.labels?.value ?? [])],
+    reviewers: [...(fields.reviewers?.value ?? [])],
+    branch:
+      fields.branch && fields.branch.value.trim() !== ''
+        ? checkBranchName(fields.branch.value.trim(), fields.branch.location)
+        : undefined,
+  };
+}
+
+const HELM_KEY_PATTERN = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
+
+function expandHelmKey(
+  field: Located<string> | undefined,
+  alias: string,
+  what: string,
+): string | undefined {
+  if (field === undefined || field.value.trim() === '') return undefined;
+  const key = field.value.trim().split('{alias}').join(alias);
+  if (!HELM_KEY_PATTERN.test(key)) {
+    throw new ConfigurationError(
+      `${what} \`${field.value}\` is not a dotted Helm key such as \`{alias}.image.tag\` or \`frontend.tag\`.`,
+      field.location,
+    );
+  }
+  return key;
+}
+
+/** Helm keys of one image: `image-spec` when set (name and tag are then unused), else name and tag. */
+export function buildHelmKeys(fields: HelmFields, alias: string): HelmKeys {
+  const imageSpec = expandHelmKey(fields.imageSpec, alias, 'helm image-spec');
+  if (imageSpec !== undefined) return { imageName: undefined, imageTag: undefined, imageSpec };
+  return {
+    imageName: expandHelmKey(fields.imageName, alias, 'helm image-name') ?? `${alias}.image`,
+    imageTag: expandHelmKey(fields.imageTag, alias, 'helm image-tag') ?? `${alias}.tag`,
+    imageSpec: undefined,
+  };
+}
