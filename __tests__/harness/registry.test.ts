@@ -10,6 +10,9 @@ import { promisify } from 'node:util';
 import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { parseAccessLogLine, requestKind } from './registry/access-log.js';
+import { parsePlatform } from './registry/image-push.js';
+import { parseScope } from './registry/token-server.js';
 import {
   MANIFEST_ACCEPT,
   startFaultProxy,
@@ -58,6 +61,67 @@ interface SkopeoInspect {
 function sha256(text: string): string {
   return `sha256:${createHash('sha256').update(text).digest('hex')}`;
 }
+
+describe('harness parsing', () => {
+  it.each([
+    ['/v2/', 'base'],
+    ['/v2/_catalog', 'catalog'],
+    ['/v2/team/app/tags/list', 'tags'],
+    ['/v2/a/b/c/manifests/main-1', 'manifest'],
+    ['/v2/team/app/manifests/sha256:abc', 'manifest'],
+    ['/v2/team/app/blobs/sha256:abc', 'blob'],
+    ['/v2/team/app/blobs/uploads/', 'upload'],
+    ['/v2/team/app/blobs/uploads/0f1e-uuid', 'upload'],
+    ['/debug/vars', 'other'],
+  ])('classifies %s as %s', (requestPath, kind) => {
+    expect(requestKind(requestPath)).toBe(kind);
+  });
+
+  it.each([
+    [
+      '127.0.0.1 - - [22/Nov/2026:00:21:51 +0000] "GET /v2/foo/tags/list?n=10 HTTP/1.1" 404 111 "" "curl/7.88.1"',
+      { method: 'GET', path: '/v2/foo/tags/list', status: 404, userAgent: 'curl/7.88.1' },
+    ],
+    [
+      '127.0.0.1 - admin [22/Nov/2026:00:21:51 +0000] "HEAD /v2/a/manifests/x HTTP/1.1" 200 0 "" ""',
+      { method: 'HEAD', path: '/v2/a/manifests/x', status: 200, userAgent: '' },
+    ],
+    ['time="2026-11-22T00:21:51Z" level=warning msg="something"', undefined],
+  ])('parses the access log line %s', (line, expected) => {
+    expect(parseAccessLogLine(line)).toEqual(expected);
+  });
+
+  it.each([
+    ['repository:team/app:pull', { type: 'repository', name: 'team/app', actions: ['pull'] }],
+    [
+      'repository:team/app:pull,push',
+      { type: 'repository', name: 'team/app', actions: ['pull', 'push'] },
+    ],
+    ['registry:catalog:*', { type: 'registry', name: 'catalog', actions: ['*'] }],
+    [
+      'repository:127.0.0.1:5000/app:pull',
+      { type: 'repository', name: '127.0.0.1:5000/app', actions: ['pull'] },
+    ],
+    ['repository:app', undefined],
+    ['pull', undefined],
+  ])('parses the token scope %s', (scope, expected) => {
+    expect(parseScope(scope)).toEqual(expected);
+  });
+
+  it.each([
+    ['linux/amd64', { os: 'linux', architecture: 'amd64' }],
+    ['linux/arm64/v8', { os: 'linux', architecture: 'arm64', variant: 'v8' }],
+  ])('parses the platform %s', (platform, expected) => {
+    expect(parsePlatform(platform)).toEqual(expected);
+  });
+
+  it.each(['linux', 'linux/', 'linux/arm/v7/extra', 'linux/arm/'])(
+    'rejects the platform %s',
+    (platform) => {
+      expect(() => parsePlatform(platform)).toThrow(/os\/arch/);
+    },
+  );
+});
 
 const modes: { name: string; options: RegistryOptions }[] = [
   { name: 'plain HTTP', options: {} },

@@ -174,7 +174,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
           tokenBundle,
         }),
       );
-      registryProcess = new RegistryProcess(configFile, [directory]);
+      registryProcess = new RegistryProcess(configFile, directory);
       const ready = await waitUntilServing(
         registryProcess,
         `${scheme}://127.0.0.1:${port}`,

@@ -7,13 +7,19 @@ export const REGISTRY_BINARY = '/usr/bin/docker-registry';
 
 /**
  * The registry runs under a small shell that holds the test process's pipe as stdin: when the
- * test process goes away, even by SIGKILL, the pipe closes and the shell stops the registry.
+ * test process goes away, even by SIGKILL, the pipe closes and the shell stops the registry and
+ * removes its directory ($2). stop() writes a line first, so only an orphaned registry's
+ * directory is removed here (startRegistry reuses the directory when it retries on a new port).
  */
 const WATCHDOG_SCRIPT = [
   'exec 3<&0',
   '"$0" serve "$1" </dev/null 3<&- &',
   'registry=$!',
-  '(read -r _ <&3; kill "$registry" 2>/dev/null) &',
+  '(if read -r _ <&3; then kill "$registry" 2>/dev/null; exit 0; fi',
+  // Orphaned: this subshell outlives the shell ($$) and cleans up after the registry is gone.
+  ' kill -9 $$ 2>/dev/null; kill "$registry" 2>/dev/null; tries=0',
+  ' while kill -0 "$registry" 2>/dev/null && [ "$tries" -lt 50 ]; do sleep 0.1; tries=$((tries + 1)); done',
+  ' rm -rf "$2") &',
   'watcher=$!',
   'exec 3<&-',
   'wait "$registry"',
@@ -82,8 +88,9 @@ export class RegistryProcess {
   private exitCode: number | null | undefined;
   readonly exited: Promise<number | null>;
 
-  constructor(configFile: string, directories: string[]) {
-    this.child = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, REGISTRY_BINARY, configFile], {
+  /** `directory` holds the config and the data; it is removed if the test process dies. */
+  constructor(configFile: string, directory: string) {
+    this.child = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, REGISTRY_BINARY, configFile, directory], {
       env: registryEnvironment(),
       stdio: ['pipe', 'pipe', 'pipe'],
       // Its own process group, so one kill reaches the shell, the registry and the watcher.
@@ -91,7 +98,7 @@ export class RegistryProcess {
     });
     const pid = this.child.pid;
     if (pid === undefined) throw new Error(`Could not start ${REGISTRY_BINARY}.`);
-    registerLeftover(pid, directories);
+    registerLeftover(pid, [directory]);
     // The test process must not wait for the registry to exit on its own.
     this.child.unref();
     this.exited = new Promise((resolve) => {
@@ -136,7 +143,7 @@ export class RegistryProcess {
 
   async stop(): Promise<void> {
     if (this.hasExited) return;
-    this.child.stdin.end();
+    this.child.stdin.end('stop\n');
     const timer = setTimeout(() => killGroup(this.pid, 'SIGKILL'), STOP_TIMEOUT_MS);
     await this.exited;
     clearTimeout(timer);
