@@ -19,8 +19,12 @@ export interface GitHubClientOptions {
   readonly timeoutMs?: number;
 }
 
-/** Statuses that a retry cannot fix; 405 and 409 come from merges and ref updates and need a re-read. */
-export const DO_NOT_RETRY = [400, 401, 403, 404, 405, 409, 410, 422, 451];
+/**
+ * Statuses that a plain retry cannot fix: 405 and 409 come from merges and ref updates and need a
+ * re-read. 429 is left to the throttling plugin alone, which honours `retry-after`; retrying it
+ * here too would double the attempts and ignore the wait GitHub asked for.
+ */
+export const DO_NOT_RETRY = [400, 401, 403, 404, 405, 409, 410, 422, 429, 451];
 const SERVER_ERROR_RETRIES = 2;
 const SECONDARY_LIMIT_RETRIES = 3;
 /** A secondary limit asking for a longer pause than this fails the run rather than stalling it. */
