@@ -43,6 +43,7 @@ export interface OperationMatch {
 const MULTI_SEGMENT_PARAMS = new Set(['path', 'ref', 'branch']);
 const HTTP_METHODS = ['get', 'put', 'post', 'patch', 'delete', 'head', 'options'] as const;
 const SPEC_ID = 'api.github.com.json';
+const BASIC_ERROR = { $ref: `${SPEC_ID}#/components/schemas/basic-error` };
 
 function isObject(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -208,15 +209,14 @@ export class OpenApiContract {
     const response = this.resolveResponse(operation.responses[String(status)]);
     if (!response) {
       if (status < 400) return [`status ${status} is not documented`];
-      return this.checkAgainst(
-        'basic-error',
-        { $ref: `${SPEC_ID}#/components/schemas/basic-error` },
-        body,
-      );
+      return this.checkAgainst('basic-error', BASIC_ERROR, body);
     }
     const content = response.content as Record<string, { schema?: JsonObject }> | undefined;
     if (!content || Object.keys(content).length === 0) {
-      return body === undefined ? [] : [`status ${status} documents no body, but one was sent`];
+      if (body === undefined) return [];
+      // GitHub sends its error body even where the description documents none (delete-ref 422).
+      if (status >= 400) return this.checkAgainst('basic-error', BASIC_ERROR, body);
+      return [`status ${status} documents no body, but one was sent`];
     }
     const mediaType = contentType.split(';')[0]?.trim() ?? '';
     if (mediaType !== 'application/json') return [];
@@ -285,7 +285,11 @@ function matchSegments(
   ): { params: Record<string, string>; swallowed: number } | undefined => {
     if (t === template.length) return r === request.length ? { params, swallowed } : undefined;
     const segment = template[t] ?? '';
-    if (r >= request.length) return undefined;
+    if (r >= request.length) {
+      // `contents/{path}` with an empty path: Octokit drops the trailing slash (repo root).
+      const rootPath = segment === '{path}' && t === template.length - 1;
+      return rootPath ? { params: { ...params, path: '' }, swallowed } : undefined;
+    }
     if (!segment.startsWith('{')) {
       return segment === request[r] ? walk(t + 1, r + 1, params, swallowed) : undefined;
     }
