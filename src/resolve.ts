@@ -137,6 +137,7 @@ async function resolveRanking(input: ResolveInput, strategy: RankingStrategy): P
     metadataFor: (tag) => input.client.getMetadata(input.reference, tag, policy.platforms),
   });
   skipped.push(...walk.skipped);
+  logRankingDetail(logger, image, ordering.ordered, skipped);
   const failures = [...fetched.failures.entries()]
     .filter(([tag]) => filtered.kept.includes(tag))
     .map(([tag, error]) => ({ tag, error }))
@@ -671,4 +672,28 @@ function logFilterDetail(
       `${image.alias}: ${tags.length} tags ${cause}: ${sample}${tags.length > 20 ? ', …' : ''}`,
     );
   }
+}
+
+function logRankingDetail(
+  logger: Logger,
+  image: ImageSettings,
+  ordered: readonly Candidate[],
+  skipped: readonly SkippedTag[],
+): void {
+  const top = ordered
+    .slice(0, 5)
+    .map((candidate) =>
+      candidate.metadata?.created === undefined
+        ? candidate.tag
+        : `${candidate.tag} (${candidate.metadata.created})`,
+    );
+  if (top.length > 0)
+    logger.debug(
+      `${image.alias}: best ranked: ${top.join(', ')}${ordered.length > 5 ? ', …' : ''}`,
+    );
+  for (const entry of skipped.slice(0, 50)) {
+    logger.debug(`${image.alias}: skipped ${JSON.stringify(entry.tag)}: ${entry.detail}`);
+  }
+  if (skipped.length > 50)
+    logger.debug(`${image.alias}: … and ${skipped.length - 50} more skipped`);
 }
