@@ -59,6 +59,7 @@ interface Descriptor {
   digest: string;
   size: number;
   platform?: Platform;
+  annotations?: Record<string, string>;
 }
 
 interface Blob {
@@ -147,10 +148,20 @@ export class ImagePusher {
       });
     }
 
-    const only = children.length === 1 ? children[0] : undefined;
+    const only =
+      children.length === 1 && !image.index && !image.attestations ? children[0] : undefined;
     if (only) {
       const digest = await this.putManifest(repository, tag, types.manifest, only.manifest);
-      return { digest, mediaType: types.manifest, childDigests: {}, configDigests };
+      return {
+        digest,
+        mediaType: types.manifest,
+        childDigests: {},
+        configDigests,
+        attestationDigests: {},
+      };
+    }
+    if (image.attestations && format !== 'oci') {
+      throw new Error(`Image ${repository}:${tag}: attestation manifests need format 'oci'.`);
     }
     // An index may only name manifests the registry already holds.
     const childDigests: Record<string, string> = {};
@@ -164,13 +175,84 @@ export class ImagePusher {
         );
       }),
     );
+    const attestationDigests: Record<string, string> = {};
+    const attestations: Descriptor[] = [];
+    if (image.attestations) {
+      for (const child of children) {
+        const attestation = await this.pushAttestation(
+          repository,
+          child.manifest.digest,
+          checkExisting,
+        );
+        attestationDigests[child.platform] = attestation.digest;
+        attestations.push(attestation);
+      }
+    }
     const index = jsonBlob({
       schemaVersion: 2,
       mediaType: types.index,
-      manifests: children.map((child) => child.descriptor),
+      manifests: [...children.map((child) => child.descriptor), ...attestations],
     });
     const digest = await this.putManifest(repository, tag, types.index, index);
-    return { digest, mediaType: types.index, childDigests, configDigests };
+    return { digest, mediaType: types.index, childDigests, configDigests, attestationDigests };
+  }
+
+  /**
+   * A BuildKit-style provenance attestation for one child: an OCI manifest with an in-toto
+   * layer, listed in the index under platform unknown/unknown, pointing at the child.
+   */
+  private async pushAttestation(
+    repository: string,
+    subjectDigest: string,
+    checkExisting: boolean,
+  ): Promise<Descriptor> {
+    const statement = jsonBlob({
+      _type: 'https://in-toto.io/Statement/v0.1',
+      predicateType: 'https://slsa.dev/provenance/v0.2',
+      subject: [{ name: repository, digest: { sha256: subjectDigest.replace(/^sha256:/, '') } }],
+      predicate: { builder: { id: 'helm-image-updater registry harness' } },
+    });
+    const config = jsonBlob({
+      architecture: 'unknown',
+      os: 'unknown',
+      config: {},
+      rootfs: { type: 'layers', diff_ids: [statement.digest] },
+    });
+    await this.ensureBlob(repository, statement, checkExisting);
+    await this.ensureBlob(repository, config, checkExisting);
+    const manifest = jsonBlob({
+      schemaVersion: 2,
+      mediaType: MEDIA_TYPES.oci.manifest,
+      config: {
+        mediaType: MEDIA_TYPES.oci.config,
+        digest: config.digest,
+        size: config.bytes.length,
+      },
+      layers: [
+        {
+          mediaType: 'application/vnd.in-toto+json',
+          digest: statement.digest,
+          size: statement.bytes.length,
+          annotations: { 'in-toto.io/predicate-type': 'https://slsa.dev/provenance/v0.2' },
+        },
+      ],
+    });
+    const digest = await this.putManifest(
+      repository,
+      manifest.digest,
+      MEDIA_TYPES.oci.manifest,
+      manifest,
+    );
+    return {
+      mediaType: MEDIA_TYPES.oci.manifest,
+      digest,
+      size: manifest.bytes.length,
+      platform: { os: 'unknown', architecture: 'unknown' },
+      annotations: {
+        'vnd.docker.reference.digest': subjectDigest,
+        'vnd.docker.reference.type': 'attestation-manifest',
+      },
+    };
   }
 
   async pushMany(

@@ -33,6 +33,13 @@ export interface ImageSpec {
   labels?: Record<string, string>;
   /** Default 'oci' (OCI manifest / index); 'docker' = schema 2 / manifest list. */
   format?: 'oci' | 'docker';
+  /** Push an index / manifest list even for a single platform. */
+  index?: boolean;
+  /**
+   * Add a BuildKit-style provenance attestation per platform to the index (platform
+   * unknown/unknown, annotation `vnd.docker.reference.type: attestation-manifest`). OCI only.
+   */
+  attestations?: boolean;
 }
 
 export interface PushedImage {
@@ -43,6 +50,8 @@ export interface PushedImage {
   childDigests: Record<string, string>;
   /** Config blob digest by platform, for every image. */
   configDigests: Record<string, string>;
+  /** Attestation manifest digest by the platform it describes; empty without attestations. */
+  attestationDigests: Record<string, string>;
 }
 
 export interface TokenRequest {
