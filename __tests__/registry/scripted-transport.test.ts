@@ -1,0 +1,760 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { RegistrySettings } from '../../src/config/settings.js';
+import { RegistryError } from '../../src/errors.js';
+import type { Logger } from '../../src/logging.js';
+import {
+  createRegistryClient,
+  type ManagedRegistryClient,
+  type RegistryClientOptions,
+} from '../../src/registry/client.js';
+import { parseImageReference } from '../../src/registry/reference.js';
+import {
+  startScriptedServer,
+  syntheticImage,
+  type RecordedRequest,
+  type ScriptedServer,
+} from '../harness/scripted-registry.js';
+
+const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
+
+interface RecordingLogger extends Logger {
+  readonly lines: { level: string; message: string }[];
+  readonly secrets: string[];
+}
+
+function recordingLogger(): RecordingLogger {
+  const lines: { level: string; message: string }[] = [];
+  const secrets: string[] = [];
+  const record = (level: string) => (message: string) => {
+    lines.push({ level, message });
+  };
+  return {
+    lines,
+    secrets,
+    debug: record('debug'),
+    info: record('info'),
+    warning: record('warning'),
+    error: record('error'),
+    setSecret: (value) => secrets.push(value),
+    group: (_name, fn) => fn(),
+  };
+}
+
+const servers: ScriptedServer[] = [];
+const clients: ManagedRegistryClient[] = [];
+
+afterEach(async () => {
+  await Promise.all(clients.splice(0).map((client) => client.close()));
+  await Promise.all(servers.splice(0).map((server) => server.close()));
+});
+
+async function server(): Promise<ScriptedServer> {
+  const started = await startScriptedServer();
+  servers.push(started);
+  return started;
+}
+
+function client(
+  registry: ScriptedServer,
+  settings: Partial<RegistrySettings> = {},
+  options: Partial<RegistryClientOptions> = {},
+) {
+  const clock = { now: Date.parse('2025-03-01T12:00:00Z') };
+  const sleeps: number[] = [];
+  const logger = recordingLogger();
+  const created = createRegistryClient({
+    settings: {
+      credentials: [],
+      caCertificates: undefined,
+      insecureRegistries: [registry.host],
+      concurrency: 4,
+      requestBudget: 1000,
+      timeoutMs: 5000,
+      cache: false,
+      ...settings,
+    },
+    logger,
+    sleep: (ms) => {
+      sleeps.push(ms);
+      clock.now += ms;
+      return Promise.resolve();
+    },
+    now: () => clock.now,
+    random: () => 0.5,
+    ...options,
+  });
+  clients.push(created);
+  return {
+    registry: created,
+    sleeps,
+    logger,
+    clock,
+    image: parseImageReference(`${registry.host}/team/app`),
+  };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<RegistryError> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(RegistryError);
+    return error as RegistryError;
+  }
+  throw new Error('expected the call to fail');
+}
+
+function serveImage(
+  registry: ScriptedServer,
+  tag: string,
+  image: ReturnType<typeof syntheticImage>,
+): void {
+  registry.on('GET', `/v2/team/app/manifests/${tag}`, {
+    status: 200,
+    headers: { 'content-type': OCI_MANIFEST, 'docker-content-digest': image.manifestDigest },
+    body: image.manifest,
+  });
+  registry.on('GET', `/v2/team/app/blobs/${image.configDigest}`, {
+    status: 200,
+    body: image.config,
+  });
+}
+
+describe('tag pagination', () => {
+  it('follows same-host Link pages, relative and absolute', async () => {
+    const registry = await server();
+    registry.on('GET', '/v2/', { status: 200 });
+    registry.on('GET', '/v2/team/app/tags/list', (request) => {
+      const last = request.query.get('last');
+      if (last === null) {
+        return {
+          status: 200,
+          headers: { link: '</v2/team/app/tags/list?n=2&last=b>; rel="next"' },
+          body: { name: 'team/app', tags: ['a', 'b'] },
+        };
+      }
+      if (last === 'b') {
+        return {
+          status: 200,
+          headers: { link: `<${registry.origin}/v2/team/app/tags/list?n=2&last=d>; rel="next"` },
+          body: { name: 'team/app', tags: ['c', 'd'] },
+        };
+      }
+      return { status: 200, body: { name: 'team/app', tags: ['e'] } };
+    });
+    const { registry: registryClient, image } = client(registry);
+
+    expect(await registryClient.listTags(image)).toEqual(['a', 'b', 'c', 'd', 'e']);
+    expect(registry.count('GET', '/v2/team/app/tags/list')).toBe(3);
+    const first = registry.requests.find((request) => request.path === '/v2/team/app/tags/list');
+    expect(first?.query.get('n')).toBe('1000');
+  });
+
+  it('refuses a next link to another host, with a warning and without sending it anything', async () => {
+    const registry = await server();
+    const foreign = await server();
+    registry.on('GET', '/v2/', { status: 200 });
+    registry.on('GET', '/v2/team/app/tags/list', {
+      status: 200,
+      headers: {
+        link: `<http://localhost:${foreign.port}/v2/team/app/tags/list?last=b>; rel="next"`,
+      },
+      body: { tags: ['a', 'b'] },
+    });
+    const {
+      registry: registryClient,
+      image,
+      logger,
+    } = client(registry, {
+      credentials: [{ host: registry.host, username: 'u', password: 'p', source: 'test' }],
+    });
+
+    expect(await registryClient.listTags(image)).toEqual(['a', 'b']);
+    expect(foreign.requests).toHaveLength(0);
+    const warning = logger.lines.find((line) => line.level === 'warning');
+    expect(warning?.message).toContain(`another host (localhost:${foreign.port})`);
+  });
+
+  it('stops at the page cap with a warning', async () => {
+    const registry = await server();
+    registry.on('GET', '/v2/', { status: 200 });
+    registry.on('GET', '/v2/team/app/tags/list', (request) => {
+      const page = Number(request.query.get('page') ?? '0');
+      return {
+        status: 200,
+        headers: { link: `</v2/team/app/tags/list?page=${page + 1}>; rel="next"` },
+        body: { tags: [`t${page}`] },
+      };
+    });
+    const {
+      registry: registryClient,
+      image,
+      logger,
+    } = client(registry, {}, { tagList: { maxPages: 3 } });
+
+    expect(await registryClient.listTags(image)).toEqual(['t0', 't1', 't2']);
+    expect(registry.count('GET', '/v2/team/app/tags/list')).toBe(3);
+    expect(
+      logger.lines.some(
+        (line) => line.level === 'warning' && line.message.includes('after 3 pages'),
+      ),
+    ).toBe(true);
+  });
+});
+
+describe('retries', () => {
+  it('waits as long as Retry-After says after a 429, then succeeds', async () => {
+    const registry = await server();
+    registry.on('GET', '/v2/', { status: 200 });
+    registry.on(
+      'GET',
+      '/v2/team/app/tags/list',
+      { status: 429, headers: { 'retry-after': '7' } },
+      { status: 200, body: { tags: ['a'] } },
+    );
+    const { registry: registryClient, image, sleeps } = client(registry);
+
+    expect(await registryClient.listTags(image)).toEqual(['a']);
+    expect(sleeps).toEqual([7000]);
+  });
+
+  it('accepts Retry-After as an HTTP date', async () => {
+    const registry = await server();
+    registry.on('GET', '/v2/', { status: 200 });
+    registry.on(
+      'GET',
+      '/v2/team/app/tags/list',
+      { status: 429, headers: { 'retry-after': 'Sat, 01 Mar 2025 12:00:03 GMT' } },
+      { status: 200, body: { tags: ['a'] } },
+    );
+    const { registry: registryClient, image, sleeps } = client(registry);
+
+    expect(await registryClient.listTags(image)).toEqual(['a']);
+    expect(sleeps).toEqual([3000]);
+  });
+
+  it('retries a 5xx with backoff, then succeeds', async () => {
+    const registry = await server();
+    registry.on('GET', '/v2/', { status: 200 });
+    registry.on(
+      'GET',
+      '/v2/team/app/tags/list',
+      { status: 503 },
+      { status: 502 },
+      { status: 200, body: { tags: ['a'] } },
+    );
+    const { registry: registryClient, image, sleeps } = client(registry);
+
+    expect(await registryClient.listTags(image)).toEqual(['a']);
+    // Equal jitter with random 0.5: 3/4 of 500 ms, then of 1000 ms.
+    expect(sleeps).toEqual([375, 750]);
+  });
+
+  it('gives up after the attempt limit with a message naming image and path', async () => {
+    const registry = await server();
+    registry.on('GET', '/v2/', { status: 200 });
+    registry.on('GET', '/v2/team/app/tags/list', { status: 503 });
+    const {
+      registry: registryClient,
+      image,
+      sleeps,
+    } = client(registry, {}, { retry: { maxAttempts: 3 } });
+
+    const error = await rejection(registryClient.listTags(image));
+    expect(registry.count('GET', '/v2/team/app/tags/list')).toBe(3);
+    expect(sleeps).toHaveLength(2);
+    expect(error.message).toContain(`${registry.host}/team/app`);
+    expect(error.message).toContain('/v2/team/app/tags/list');
+    expect(error.message).toContain('after 3 attempts');
+    expect(error.details).toEqual({
+      image: `${registry.host}/team/app`,
+      path: '/v2/team/app/tags/list',
+      status: 503,
+    });
+  });
+
+  it('stops retrying when the total time bound would be passed', async () => {
+    const registry = await server();
+    registry.on('GET', '/v2/', { status: 200 });
+    registry.on('GET', '/v2/team/app/tags/list', { status: 429, headers: { 'retry-after': '20' } });
+    const {
+      registry: registryClient,
+      image,
+      sleeps,
+    } = client(registry, {}, { retry: { maxTotalMs: 50_000 } });
+
+    const error = await rejection(registryClient.listTags(image));
+    expect(sleeps).toEqual([20_000, 20_000]);
+    expect(error.message).toContain('rate limited');
+    expect(error.message).toContain('Retry-After 20');
+  });
+
+  it('does not wait for a Retry-After above the cap', async () => {
+    const registry = await server();
+    registry.on('GET', '/v2/', { status: 200 });
+    registry.on('GET', '/v2/team/app/tags/list', {
+      status: 429,
+      headers: { 'retry-after': '3600' },
+    });
+    const { registry: registryClient, image, sleeps } = client(registry);
+
+    const error = await rejection(registryClient.listTags(image));
+    expect(sleeps).toEqual([]);
+    expect(error.details.status).toBe(429);
+  });
+
+  it('times out a request that gets no answer', async () => {
+    const registry = await server();
+    registry.on('GET', '/v2/', { status: 200 });
+    registry.on('GET', '/v2/team/app/tags/list', { status: 200, hang: true });
+    const { registry: registryClient, image } = client(
+      registry,
+      { timeoutMs: 300 },
+      { retry: { maxAttempts: 2 } },
+    );
+
+    const error = await rejection(registryClient.listTags(image));
+    expect(error.message).toContain('timed out after 300 ms');
+    expect(registry.count('GET', '/v2/team/app/tags/list')).toBe(2);
+  });
+
+  it('retries a refused connection a bounded number of times', async () => {
+    const registry = await server();
+    const host = registry.host;
+    await registry.close();
+    servers.splice(servers.indexOf(registry), 1);
+    const image = parseImageReference(`${host}/team/app`);
+    const sleeps: number[] = [];
+    const registryClient = createRegistryClient({
+      settings: {
+        credentials: [],
+        caCertificates: undefined,
+        insecureRegistries: [host],
+        concurrency: 1,
+        requestBudget: 100,
+        timeoutMs: 2000,
+        cache: false,
+      },
+      logger: recordingLogger(),
+      sleep: (ms) => {
+        sleeps.push(ms);
+        return Promise.resolve();
+      },
+      retry: { maxAttempts: 3 },
+    });
+    clients.push(registryClient);
+
+    const error = await rejection(registryClient.listTags(image));
+    expect(error.message).toContain('ECONNREFUSED');
+    expect(error.message).toContain('after 3 attempts');
+    // https, then plain http: each tried three times.
+    expect(sleeps).toHaveLength(4);
+  });
+});
+
+describe('redirects', () => {
+  it('follows a blob redirect to another host without forwarding Authorization', async () => {
+    const registry = await server();
+    const storage = await server();
+    const image = syntheticImage({ created: '2025-01-02T03:04:05Z', labels: { a: 'b' } });
+    registry.on('GET', '/v2/', {
+      status: 401,
+      headers: { 'www-authenticate': 'Basic realm="registry"' },
+    });
+    registry.on('GET', '/v2/team/app/manifests/v1', {
+      status: 200,
+      headers: { 'content-type': OCI_MANIFEST, 'docker-content-digest': image.manifestDigest },
+      body: image.manifest,
+    });
+    registry.on('GET', `/v2/team/app/blobs/${image.configDigest}`, {
+      status: 307,
+      headers: { location: `http://localhost:${storage.port}/bucket/config?signature=abc` },
+    });
+    storage.on('GET', '/bucket/config', { status: 200, body: image.config });
+    const { registry: registryClient, image: reference } = client(registry, {
+      credentials: [{ host: registry.host, username: 'user', password: 'pw', source: 'test' }],
+    });
+
+    const metadata = await registryClient.getMetadata(reference, 'v1', ['linux/amd64']);
+    expect(metadata).toEqual({
+      tag: 'v1',
+      digest: image.manifestDigest,
+      mediaType: OCI_MANIFEST,
+      platforms: ['linux/amd64'],
+      created: '2025-01-02T03:04:05Z',
+      labels: { a: 'b' },
+    });
+    const registryBlob = registry.requests.find((request) => request.path.includes('/blobs/'));
+    expect(registryBlob?.headers.authorization).toBe(
+      `Basic ${Buffer.from('user:pw').toString('base64')}`,
+    );
+    expect(storage.requests).toHaveLength(1);
+    expect(storage.requests[0]?.headers.authorization).toBeUndefined();
+    expect(storage.requests[0]?.query.get('signature')).toBe('abc');
+  });
+
+  it('keeps Authorization on a redirect within the same host', async () => {
+    const registry = await server();
+    registry.on('GET', '/v2/', {
+      status: 401,
+      headers: { 'www-authenticate': 'Basic realm="registry"' },
+    });
+    registry.on('GET', '/v2/team/app/tags/list', {
+      status: 301,
+      headers: { location: '/v2/team/app/tags/list2' },
+    });
+    registry.on('GET', '/v2/team/app/tags/list2', { status: 200, body: { tags: ['x'] } });
+    const { registry: registryClient, image } = client(registry, {
+      credentials: [{ host: registry.host, username: 'user', password: 'pw', source: 'test' }],
+    });
+
+    expect(await registryClient.listTags(image)).toEqual(['x']);
+    const second = registry.requests.find((request) => request.path === '/v2/team/app/tags/list2');
+    expect(second?.headers.authorization).toMatch(/^Basic /);
+  });
+
+  it('bounds the number of redirects', async () => {
+    const registry = await server();
+    registry.on('GET', '/v2/', { status: 200 });
+    registry.on('GET', '/v2/team/app/tags/list', {
+      status: 302,
+      headers: { location: '/v2/team/app/tags/list' },
+    });
+    const { registry: registryClient, image } = client(registry, {}, { maxRedirects: 2 });
+
+    const error = await rejection(registryClient.listTags(image));
+    expect(error.message).toContain('redirected more than 2 times');
+    expect(registry.count('GET', '/v2/team/app/tags/list')).toBe(3);
+  });
+});
+
+describe('token auth by challenge', () => {
+  async function tokenSetup(options: { expiresIn?: number; credentials?: boolean } = {}) {
+    const registry = await server();
+    const tokens = await server();
+    const realm = `http://localhost:${tokens.port}/token`;
+    let issued = 0;
+    tokens.on('GET', '/token', (request: RecordedRequest) => {
+      issued += 1;
+      return {
+        status: 200,
+        body: {
+          token: `token-${issued}-${request.query.get('scope') ?? ''}`,
+          expires_in: options.expiresIn ?? 300,
+        },
+      };
+    });
+    const challenge = `Bearer realm="${realm}",service="scripted.registry",scope="repository:team/app:pull"`;
+    const requireToken =
+      (respond: () => { status: number; headers?: Record<string, string>; body?: unknown }) =>
+      (request: RecordedRequest) =>
+        request.headers.authorization?.startsWith('Bearer token-')
+          ? respond()
+          : {
+              status: 401,
+              headers: { 'www-authenticate': challenge },
+              body: { errors: [{ code: 'UNAUTHORIZED' }] },
+            };
+    registry.on(
+      'GET',
+      '/v2/',
+      requireToken(() => ({ status: 200 })),
+    );
+    registry.on(
+      'GET',
+      '/v2/team/app/tags/list',
+      requireToken(() => ({ status: 200, body: { tags: ['v1', 'v2'] } })),
+    );
+    const image = syntheticImage({ created: '2025-01-01T00:00:00Z' });
+    for (const tag of ['v1', 'v2']) {
+      registry.on(
+        'GET',
+        `/v2/team/app/manifests/${tag}`,
+        requireToken(() => ({
+          status: 200,
+          headers: { 'content-type': OCI_MANIFEST, 'docker-content-digest': image.manifestDigest },
+          body: image.manifest,
+        })),
+      );
+      registry.on(
+        'HEAD',
+        `/v2/team/app/manifests/${tag}`,
+        requireToken(() => ({
+          status: 200,
+          headers: { 'docker-content-digest': image.manifestDigest },
+        })),
+      );
+    }
+    registry.on(
+      'GET',
+      `/v2/team/app/blobs/${image.configDigest}`,
+      requireToken(() => ({ status: 200, body: image.config })),
+    );
+    const setup = client(registry, {
+      insecureRegistries: [registry.host, `localhost:${tokens.port}`],
+      credentials: options.credentials
+        ? [{ host: registry.host, username: 'robot', password: 's3cret', source: 'test' }]
+        : [],
+    });
+    return { ...setup, registryServer: registry, tokens, imageContent: image };
+  }
+
+  it('gets an anonymous token for the exact pull scope from a realm on another host', async () => {
+    const { registry, image, tokens, registryServer } = await tokenSetup();
+
+    expect(await registry.listTags(image)).toEqual(['v1', 'v2']);
+    expect(tokens.requests).toHaveLength(1);
+    const tokenRequest = tokens.requests[0];
+    expect(tokenRequest?.query.get('scope')).toBe('repository:team/app:pull');
+    expect(tokenRequest?.query.get('service')).toBe('scripted.registry');
+    expect(tokenRequest?.headers.authorization).toBeUndefined();
+    const tagRequests = registryServer.requests.filter(
+      (request) => request.path === '/v2/team/app/tags/list',
+    );
+    expect(tagRequests.map((request) => request.headers.authorization)).toEqual([
+      'Bearer token-1-repository:team/app:pull',
+    ]);
+  });
+
+  it('sends basic credentials to the realm when the registry has some, and masks the token', async () => {
+    const { registry, image, tokens, logger } = await tokenSetup({ credentials: true });
+
+    await registry.listTags(image);
+    expect(tokens.requests[0]?.headers.authorization).toBe(
+      `Basic ${Buffer.from('robot:s3cret').toString('base64')}`,
+    );
+    expect(logger.secrets).toContain('token-1-repository:team/app:pull');
+    expect(logger.lines.map((line) => line.message).join('\n')).not.toContain('s3cret');
+  });
+
+  it('reuses one token for many calls', async () => {
+    const { registry, image, tokens, imageContent } = await tokenSetup();
+
+    await registry.listTags(image);
+    await Promise.all([
+      registry.getMetadata(image, 'v1', ['linux/amd64']),
+      registry.getMetadata(image, 'v2', ['linux/amd64']),
+      registry.getDigest(image, 'v1'),
+      registry.getDigest(image, 'v2'),
+    ]);
+    expect(await registry.getDigest(image, 'v1')).toBe(imageContent.manifestDigest);
+    expect(tokens.requests).toHaveLength(1);
+  });
+
+  it('fetches a new token when the old one has expired', async () => {
+    const { registry, image, tokens, clock } = await tokenSetup({ expiresIn: 120 });
+
+    await registry.listTags(image);
+    clock.now += 60_000;
+    await registry.getDigest(image, 'v1');
+    expect(tokens.requests).toHaveLength(1);
+    clock.now += 61_000;
+    await registry.getDigest(image, 'v2');
+    expect(tokens.requests).toHaveLength(2);
+  });
+
+  it('answers a new challenge once, then reports the 401', async () => {
+    const registry = await server();
+    const tokens = await server();
+    tokens.on('GET', '/token', { status: 200, body: { token: 'rejected-token' } });
+    const challenge = `Bearer realm="http://localhost:${tokens.port}/token",service="s"`;
+    registry.on('GET', '/v2/', { status: 401, headers: { 'www-authenticate': challenge } });
+    registry.on('GET', '/v2/team/app/tags/list', {
+      status: 401,
+      headers: { 'www-authenticate': `${challenge},error="invalid_token"` },
+    });
+    const { registry: registryClient, image } = client(registry, {
+      insecureRegistries: [registry.host, `localhost:${tokens.port}`],
+    });
+
+    const error = await rejection(registryClient.listTags(image));
+    expect(registry.count('GET', '/v2/team/app/tags/list')).toBe(2);
+    expect(tokens.requests).toHaveLength(2);
+    expect(error.details.status).toBe(401);
+    expect(error.message).toContain(
+      `requires credentials: add them with registry-credentials (${registry.host}=user:password)`,
+    );
+  });
+
+  it('reports a token service that refuses the credentials, naming where they came from', async () => {
+    const registry = await server();
+    const tokens = await server();
+    tokens.on('GET', '/token', { status: 401 });
+    registry.on('GET', '/v2/', {
+      status: 401,
+      headers: {
+        'www-authenticate': `Bearer realm="http://localhost:${tokens.port}/token",service="s"`,
+      },
+    });
+    const { registry: registryClient, image } = client(registry, {
+      insecureRegistries: [registry.host, `localhost:${tokens.port}`],
+      credentials: [
+        {
+          host: registry.host,
+          username: 'robot',
+          password: 'wrong',
+          source: 'input registry-credentials line 1',
+        },
+      ],
+    });
+
+    const error = await rejection(registryClient.listTags(image));
+    expect(error.message).toContain('refused the credentials');
+    expect(error.message).toContain('input registry-credentials line 1');
+    expect(error.message).not.toContain('wrong');
+  });
+});
+
+describe('basic auth', () => {
+  it('without credentials, says which registry needs them', async () => {
+    const registry = await server();
+    registry.on('GET', '/v2/', { status: 401, headers: { 'www-authenticate': 'Basic realm="r"' } });
+    registry.on('GET', '/v2/team/app/tags/list', {
+      status: 401,
+      headers: { 'www-authenticate': 'Basic realm="r"' },
+    });
+    const { registry: registryClient, image } = client(registry);
+
+    const error = await rejection(registryClient.listTags(image));
+    expect(registry.count('GET', '/v2/team/app/tags/list')).toBe(1);
+    expect(error.message).toContain(`GET /v2/team/app/tags/list returned 401`);
+    expect(error.message).toContain(`${registry.host} requires credentials`);
+  });
+});
+
+describe('status errors', () => {
+  it.each([
+    [
+      404,
+      { errors: [{ code: 'MANIFEST_UNKNOWN', message: 'manifest unknown' }] },
+      'MANIFEST_UNKNOWN: manifest unknown',
+      'tag v9 does not exist',
+    ],
+    [403, undefined, 'returned 403', 'access denied'],
+  ])('%d', async (status, body, first, second) => {
+    const registry = await server();
+    registry.on('GET', '/v2/', { status: 200 });
+    registry.on('GET', '/v2/team/app/manifests/v9', { status, body });
+    const { registry: registryClient, image } = client(registry);
+
+    const error = await rejection(registryClient.getMetadata(image, 'v9', ['linux/amd64']));
+    expect(error.message).toContain(first);
+    expect(error.message).toContain(second);
+    expect(error.details).toEqual({
+      image: `${registry.host}/team/app`,
+      path: '/v2/team/app/manifests/v9',
+      status,
+    });
+  });
+});
+
+describe('manifests', () => {
+  it('rejects a manifest whose body does not match Docker-Content-Digest', async () => {
+    const registry = await server();
+    const image = syntheticImage({ created: '2025-01-01T00:00:00Z' });
+    registry.on('GET', '/v2/', { status: 200 });
+    registry.on('GET', '/v2/team/app/manifests/v1', {
+      status: 200,
+      headers: {
+        'content-type': OCI_MANIFEST,
+        'docker-content-digest': `sha256:${'0'.repeat(64)}`,
+      },
+      body: image.manifest,
+    });
+    const { registry: registryClient, image: reference } = client(registry);
+
+    const error = await rejection(registryClient.getMetadata(reference, 'v1', ['linux/amd64']));
+    expect(error.message).toContain(`${registry.host}/team/app:v1`);
+    expect(error.message).toContain('does not match its digest');
+  });
+
+  it('rejects a manifest that is not JSON', async () => {
+    const registry = await server();
+    registry.on('GET', '/v2/', { status: 200 });
+    registry.on('GET', '/v2/team/app/manifests/v1', {
+      status: 200,
+      headers: { 'content-type': OCI_MANIFEST },
+      body: '<html>',
+    });
+    const { registry: registryClient, image } = client(registry);
+
+    const error = await rejection(registryClient.getMetadata(image, 'v1', ['linux/amd64']));
+    expect(error.message).toContain(`${registry.host}/team/app:v1`);
+    expect(error.message).toContain('not valid JSON');
+  });
+
+  it('reads two tags of one digest with one config fetch', async () => {
+    const registry = await server();
+    const image = syntheticImage({ created: '2025-01-01T00:00:00Z' });
+    registry.on('GET', '/v2/', { status: 200 });
+    serveImage(registry, 'main-1', image);
+    serveImage(registry, 'latest', image);
+    const { registry: registryClient, image: reference } = client(registry);
+
+    const [first, second] = await Promise.all([
+      registryClient.getMetadata(reference, 'main-1', ['linux/amd64']),
+      registryClient.getMetadata(reference, 'latest', ['linux/amd64']),
+    ]);
+    expect(first.digest).toBe(second.digest);
+    expect(second.tag).toBe('latest');
+    expect(registry.count('GET', `/v2/team/app/blobs/${image.configDigest}`)).toBe(1);
+  });
+
+  it('falls back to GET when HEAD carries no digest', async () => {
+    const registry = await server();
+    const image = syntheticImage({ created: '2025-01-01T00:00:00Z' });
+    registry.on('GET', '/v2/', { status: 200 });
+    registry.on('HEAD', '/v2/team/app/manifests/v1', { status: 200 });
+    registry.on('GET', '/v2/team/app/manifests/v1', {
+      status: 200,
+      headers: { 'content-type': OCI_MANIFEST },
+      body: image.manifest,
+    });
+    const { registry: registryClient, image: reference } = client(registry);
+
+    expect(await registryClient.getDigest(reference, 'v1')).toBe(image.manifestDigest);
+  });
+});
+
+describe('request budget and usage', () => {
+  it('counts requests and bytes per image and fails when the budget is spent', async () => {
+    const registry = await server();
+    registry.on('GET', '/v2/', { status: 200 });
+    registry.on('GET', '/v2/team/app/tags/list', { status: 200, body: { tags: ['a'] } });
+    const { registry: registryClient, image } = client(registry, { requestBudget: 3 });
+
+    await registryClient.listTags(image); // plain-HTTP discovery (https try, http) + the list
+    expect(registryClient.requestsSpent()).toBe(3);
+    const usage = registryClient.usage().get(`${registry.host}/team/app`);
+    expect(usage?.requests).toBe(3);
+    expect(usage?.bytes).toBe(Buffer.byteLength(JSON.stringify({ tags: ['a'] })));
+
+    const error = await rejection(registryClient.listTags(image));
+    expect(error.message).toContain('request budget of 3 registry requests for this run is spent');
+    expect(registry.count('GET', '/v2/team/app/tags/list')).toBe(1);
+  });
+});
+
+describe('rate limits', () => {
+  it('reads ratelimit-remaining and exposes it per registry', async () => {
+    const registry = await server();
+    registry.on('GET', '/v2/', { status: 200 });
+    registry.on('GET', '/v2/team/app/tags/list', {
+      status: 200,
+      headers: { 'ratelimit-limit': '100;w=21600', 'ratelimit-remaining': '42;w=21600' },
+      body: { tags: [] },
+    });
+    const { registry: registryClient, image, logger } = client(registry);
+
+    expect(await registryClient.listTags(image)).toEqual([]);
+    expect(registryClient.rateLimitRemaining(registry.host)).toEqual({
+      remaining: 42,
+      limit: 100,
+      windowSeconds: 21600,
+    });
+    expect(
+      logger.lines.some(
+        (line) => line.level === 'debug' && line.message.includes('42 of 100 pulls remaining'),
+      ),
+    ).toBe(true);
+  });
+});
