@@ -7,7 +7,9 @@ import { editOverrideFile, readOverrideParameter } from '../../src/writers/overr
 import { editValuesFile, readValue } from '../../src/writers/values-file.js';
 import { lineDiff } from './line-diff.js';
 
-const root = fileURLToPath(new URL('../../__fixtures__/writers/kubernetes-example/', import.meta.url));
+const root = fileURLToPath(
+  new URL('../../__fixtures__/writers/kubernetes-example/', import.meta.url),
+);
 const fixture = (path: string): string => readFileSync(root + path, 'utf8');
 
 describe('golden edits of the kubernetes-example fixtures', () => {

@@ -25,8 +25,7 @@ export function lineDiff(before: string, after: string): LineDiff {
     const row = lengths[i] as number[];
     const below = lengths[i + 1] as number[];
     for (let j = b.length - 1; j >= 0; j -= 1) {
-      row[j] =
-        a[i] === b[j] ? (below[j + 1] ?? 0) + 1 : Math.max(below[j] ?? 0, row[j + 1] ?? 0);
+      row[j] = a[i] === b[j] ? (below[j + 1] ?? 0) + 1 : Math.max(below[j] ?? 0, row[j + 1] ?? 0);
     }
   }
   const removed: [number, string][] = [];

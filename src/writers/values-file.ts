@@ -86,7 +86,7 @@ export function readValue(text: string, key: string, file: string): string | und
   if (isAlias(node)) node = node.resolve(doc);
   if (isCollection(node)) {
     throw new ConfigurationError(
-      `cannot read ${key}: it holds ${describeNode(node)}, not a single value; point the helm key at a value such as ${key}.tag`,
+      `cannot read ${key}: it holds ${describeNode(node)}, not a single value; point the helm key at a single value inside it`,
       { source: file, line: source.lineOf(node.range?.[0] ?? 0) },
     );
   }
@@ -173,13 +173,13 @@ function planScalarEdit(
   }
   if (!isScalar(value)) {
     throw new ConfigurationError(
-      `cannot set ${change.key}: it holds ${describeNode(value)}, not a single value; point the helm key at a value such as ${change.key}.tag`,
+      `cannot set ${change.key}: it holds ${describeNode(value)}, not a single value; point the helm key at a single value inside it`,
       { source: file, line: value ? line(value) : undefined },
     );
   }
   if (value.tag !== undefined && value.tag !== 'tag:yaml.org,2002:str') {
     throw new ConfigurationError(
-      `cannot set ${change.key}: its value has the explicit tag ${value.tag}, which cannot hold the string ${change.value}; remove the tag`,
+      `cannot set ${change.key}: its value has the explicit tag ${value.tag.replace('tag:yaml.org,2002:', '!!')}, which cannot hold the string ${change.value}; remove the tag`,
       { source: file, line: line(value) },
     );
   }
