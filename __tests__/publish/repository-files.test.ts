@@ -145,14 +145,13 @@ describe('createGitHubChartFiles', () => {
   });
 
   it.each([
-    { path: '../outside.yaml', problem: 'leaves the repository' },
-    { path: 'helm/../../etc/passwd', problem: 'leaves the repository' },
+    { path: '../outside.yaml', problem: 'contains `..`' },
+    { path: 'helm/../../etc/passwd', problem: 'contains `..`' },
     { path: '/etc/passwd', problem: 'is absolute' },
     { path: 'C:/charts/values.yaml', problem: 'is absolute' },
-    { path: './helm/values.yaml', problem: 'empty or `.` segment' },
-    { path: 'helm//values.yaml', problem: 'empty or `.` segment' },
-    { path: 'helm\\values.yaml', problem: 'backslash' },
-    { path: '', problem: 'is empty' },
+    { path: 'helm\\values.yaml', problem: 'write repository paths with `/`' },
+    { path: 'helm/values\0.yaml', problem: 'NUL' },
+    { path: '.', problem: 'is the repository root' },
   ])('refuses $path before any request', async ({ path, problem }) => {
     const { server, files } = await start();
     const chart = await files();
@@ -161,6 +160,24 @@ describe('createGitHubChartFiles', () => {
     expect(error).toBeInstanceOf(ConfigurationError);
     expect((error as Error).message).toContain(problem);
     expect(server.requests.length).toBe(requestsBefore);
+  });
+
+  it.each(['./helm/values.yaml', 'helm//values.yaml', 'helm/./values.yaml'])(
+    'reads %s like a checkout does',
+    async (path) => {
+      const { files } = await start();
+      expect(await (await files()).read(path)).toBe(FILES['helm/values.yaml']);
+    },
+  );
+
+  it('refuses a path through a linked directory', async () => {
+    const { server, client, files } = await start();
+    await commitEntries(server, client, [
+      { path: 'linked', mode: '120000', bytes: Buffer.from('/etc') },
+    ]);
+    await expect((await files()).read('linked/passwd')).rejects.toThrow(
+      /^linked\/passwd: `linked` is a symbolic link/,
+    );
   });
 
   it('refuses a symbolic link, and leaves it out of globs', async () => {

@@ -1,4 +1,5 @@
 import picomatch from 'picomatch';
+import { normaliseRepositoryPath } from '../config/repository-path.js';
 import { ConfigurationError } from '../errors.js';
 import { MAX_FILE_BYTES, type ChartFiles } from '../files.js';
 import type { Logger } from '../logging.js';
@@ -56,15 +57,24 @@ export function createGitHubChartFiles(
 
   return {
     async read(path: string): Promise<string | undefined> {
-      validatePath(path);
-      const entry = await (await repositoryIndex()).entry(path);
-      if (entry === undefined) return undefined;
+      // The same path rules as a local checkout: nothing outside the repository.
+      const relative = normaliseRepositoryPath(path, 'file path');
+      if (relative === '.')
+        throw new ConfigurationError(`\`${path}\` is the repository root, not a file.`);
+      const index = await repositoryIndex();
+      const entry = await index.entry(relative);
+      if (entry === undefined) {
+        await refuseLinkedDirectory(index, relative, where);
+        return undefined;
+      }
       refuseIrregular(entry, where);
       return readBlob(entry);
     },
     async glob(pattern: string): Promise<string[]> {
-      const isMatch = picomatch(pattern, { dot: true });
-      const entries = await (await repositoryIndex()).entriesUnder(picomatch.scan(pattern).base);
+      const normalised = normaliseRepositoryPath(pattern, 'glob');
+      const isMatch = picomatch(normalised, { dot: true });
+      const base = picomatch.scan(normalised).base;
+      const entries = await (await repositoryIndex()).entriesUnder(base === '.' ? '' : base);
       return entries
         .filter((entry) => isRegularFile(entry) && isMatch(entry.path))
         .map((entry) => entry.path)
@@ -219,26 +229,24 @@ async function fetchBlob(
   }
 }
 
-/** The path rules of a checkout: relative, `/`-separated, inside the repository. */
-function validatePath(path: string): void {
-  const problem =
-    path === ''
-      ? 'is empty'
-      : path.startsWith('/') || /^[A-Za-z]:/.test(path)
-        ? 'is absolute; use a path relative to the repository root'
-        : path.includes('\\')
-          ? 'contains a backslash; use `/` between directories'
-          : path.includes('\0')
-            ? 'contains a NUL character'
-            : path.split('/').some((segment) => segment === '..')
-              ? 'leaves the repository (`..`)'
-              : path.split('/').some((segment) => segment === '' || segment === '.')
-                ? 'has an empty or `.` segment; write it without `./` or `//`'
-                : undefined;
-  if (problem !== undefined)
-    throw new ConfigurationError(`this path ${problem}`, {
-      source: path === '' ? '(empty path)' : path,
-    });
+/** Git does not follow a linked directory; a checkout would, into wherever it points. */
+async function refuseLinkedDirectory(
+  index: RepositoryIndex,
+  path: string,
+  where: string,
+): Promise<void> {
+  const segments = path.split('/');
+  for (let length = 1; length < segments.length; length += 1) {
+    const prefix = segments.slice(0, length).join('/');
+    const entry = await index.entry(prefix);
+    if (entry === undefined || entry.type === 'tree') continue;
+    if (entry.mode === SYMLINK_MODE)
+      throw new ConfigurationError(
+        `\`${prefix}\` is a symbolic link in ${where}; links are not followed, replace it with the directory`,
+        { source: path },
+      );
+    return;
+  }
 }
 
 function refuseIrregular(entry: TreeEntry, where: string): void {
