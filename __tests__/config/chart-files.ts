@@ -2,7 +2,9 @@ import type { ChartFiles } from '../../src/files.js';
 import type { Logger } from '../../src/logging.js';
 
 /** ChartFiles over an in-memory repository: path → text. Globs support `*` in one segment and `**`. */
-export function memoryChartFiles(files: Readonly<Record<string, string>>): ChartFiles & { reads: string[] } {
+export function memoryChartFiles(
+  files: Readonly<Record<string, string>>,
+): ChartFiles & { reads: string[] } {
   const reads: string[] = [];
   return {
     reads,
@@ -16,12 +18,17 @@ export function memoryChartFiles(files: Readonly<Record<string, string>>): Chart
         .map((part) => {
           if (part === '**/') return '(?:.*/)?';
           if (part === '*') return '[^/]*';
-          if (part.startsWith('{')) return `(?:${part.slice(1, -1).split(',').map(escape).join('|')})`;
+          if (part.startsWith('{'))
+            return `(?:${part.slice(1, -1).split(',').map(escape).join('|')})`;
           return escape(part);
         })
         .join('');
       const regexp = new RegExp(`^${source}$`);
-      return Promise.resolve(Object.keys(files).filter((path) => regexp.test(path)).sort());
+      return Promise.resolve(
+        Object.keys(files)
+          .filter((path) => regexp.test(path))
+          .sort(),
+      );
     },
   };
 }

@@ -76,6 +76,7 @@ export function parseImageListEntry(text: string, location: ConfigLocation): Ima
   const equals = trimmed.indexOf('=');
   const explicitAlias = equals >= 0 ? trimmed.slice(0, equals).trim() : undefined;
   const reference = (equals >= 0 ? trimmed.slice(equals + 1) : trimmed).trim();
+  if (reference.includes('@')) checkRepository(reference, location);
   // The constraint colon comes after the last `/`, so `host:5000/app:^1` keeps its port.
   const lastSlash = reference.lastIndexOf('/');
   const colon = reference.indexOf(':', lastSlash + 1);

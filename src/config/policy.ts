@@ -75,7 +75,8 @@ export const MERGE_METHODS: readonly MergeMethod[] = ['squash', 'merge', 'rebase
 export function buildTagPolicy(
   fields: PolicyFields,
   subject: string,
-  warn: (message: string) => void,
+  /** `key` identifies the problem, so one written value is reported once, not once per target. */
+  warn: (message: string, key: string) => void,
 ): TagPolicy {
   const strategy = fields.strategy
     ? parseStrategyName(fields.strategy.value, fields.strategy.location)
@@ -100,6 +101,7 @@ export function buildTagPolicy(
       warn(
         `${formatLocation(written.location)}: ${subject}: constraint \`${constraint}\` has no effect with the ` +
           `${strategy} strategy; it applies to semver (a range) and digest (the tag to follow).`,
+        `${formatLocation(written.location)} ${strategy} ${constraint}`,
       );
     }
   } else if (strategy === 'digest') {

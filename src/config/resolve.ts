@@ -28,10 +28,10 @@ export function resolveSettings(
   logger: Logger,
 ): Settings {
   const warned = new Set<string>();
-  const warn = (message: string): void => {
+  const warn = (message: string, key: string): void => {
     // The same image-level warning would repeat once per target and environment.
-    if (!warned.has(message)) logger.warning(message);
-    warned.add(message);
+    if (!warned.has(key)) logger.warning(message);
+    warned.add(key);
   };
   const resolveImage = (
     image: ImageDraft,

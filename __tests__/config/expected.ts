@@ -1,0 +1,41 @@
+import type { ImageSettings, PublishPolicy, TagPolicy } from '../../src/config/settings.js';
+
+/** Expected-value builders: the defaults spelled out once, so each table row shows only what differs. */
+export function tagPolicy(overrides: Partial<TagPolicy> = {}): TagPolicy {
+  return {
+    strategy: 'newest-build',
+    constraint: undefined,
+    allowTags: { kind: 'regexp', source: '^main-', pattern: /^main-/ },
+    ignoreTags: [],
+    platforms: ['linux/amd64'],
+    allowDowngrade: false,
+    minAgeSeconds: 0,
+    ...overrides,
+  };
+}
+
+export function image(
+  alias: string,
+  repository: string,
+  policy: Partial<TagPolicy> = {},
+): ImageSettings {
+  return {
+    alias,
+    repository,
+    policy: tagPolicy(policy),
+    helm: { imageName: `${alias}.image`, imageTag: `${alias}.tag`, imageSpec: undefined },
+  };
+}
+
+export function publishPolicy(overrides: Partial<PublishPolicy> = {}): PublishPolicy {
+  return {
+    mode: 'pull-request',
+    mergeMethod: 'squash',
+    labels: [],
+    reviewers: [],
+    branch: undefined,
+    ...overrides,
+  };
+}
+
+export const ANY = { kind: 'any' } as const;
