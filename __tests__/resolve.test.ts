@@ -276,6 +276,25 @@ describe('resolveImage — newest-build', () => {
     });
   });
 
+  it.each([
+    { allowDowngrade: false, outcome: 'fails' },
+    { allowDowngrade: true, outcome: 'main-old' },
+  ])(
+    'an unreadable current build time cannot rule out a downgrade (allow-downgrade $allowDowngrade)',
+    async ({ allowDowngrade, outcome }) => {
+      const registry = new FakeRegistry().add('main-old', '2024-05-01T00:00:00Z');
+      registry.broken.add('main-current');
+      const attempt = resolve(registry, { allowDowngrade }, 'main-current');
+      if (outcome === 'fails') {
+        await expect(attempt).rejects.toThrow(
+          /current tag "main-current" of 127\.0\.0\.1:5000\/team\/frontend, so a downgrade cannot be ruled out/,
+        );
+      } else {
+        await expect(attempt).resolves.toMatchObject({ chosen: outcome, changed: true });
+      }
+    },
+  );
+
   it('fails the image when no candidate metadata can be read', async () => {
     const registry = new FakeRegistry();
     registry.broken.add('main-a').add('main-b');
@@ -504,6 +523,70 @@ describe('resolvePayloadTag', () => {
     expect(decision.currentMetadata?.tag).toBe('main-old');
     expect(registry.calls.listTags).toBe(0);
     expect(registry.requests()).toBeLessThanOrEqual(4);
+  });
+
+  it('newest-build with current and pending: one metadata call each, no tag list', async () => {
+    const registry = new FakeRegistry()
+      .add('main-old', '2024-05-01T00:00:00Z')
+      .add('main-pending', '2024-05-05T00:00:00Z')
+      .add('main-new', '2024-05-09T00:00:00Z');
+    const decision = await resolvePayload(registry, {}, 'main-old', 'main-new', {
+      pending: 'main-pending',
+    });
+    expect(decision).toMatchObject({ chosen: 'main-new', changed: true });
+    expect([...registry.calls.getMetadata].sort()).toEqual([
+      'main-new',
+      'main-old',
+      'main-pending',
+    ]);
+    expect(registry.calls.listTags).toBe(0);
+  });
+
+  it('an event for a tag older than pending keeps pending', async () => {
+    const registry = new FakeRegistry()
+      .add('main-old', '2024-05-01T00:00:00Z')
+      .add('main-mid', '2024-05-05T00:00:00Z')
+      .add('main-pending', '2024-05-09T00:00:00Z');
+    const decision = await resolvePayload(registry, {}, 'main-old', 'main-mid', {
+      pending: 'main-pending',
+    });
+    expect(decision).toMatchObject({ chosen: 'main-pending', changed: true });
+    expect(decision.metadata?.tag).toBe('main-pending');
+  });
+
+  it('an event for the current tag changes nothing', async () => {
+    const registry = new FakeRegistry().add('main-a', '2024-05-01T00:00:00Z');
+    const decision = await resolvePayload(registry, {}, 'main-a', 'main-a');
+    expect(decision).toMatchObject({ chosen: 'main-a', changed: false });
+    expect(decision.reason).toMatch(/^main-a is already the newest build/);
+  });
+
+  it('an unreadable current build time fails rather than risk a downgrade', async () => {
+    const registry = new FakeRegistry().add('main-new', '2024-05-09T00:00:00Z');
+    registry.broken.add('main-current');
+    await expect(resolvePayload(registry, {}, 'main-current', 'main-new')).rejects.toThrow(
+      RegistryError,
+    );
+  });
+
+  it('names the fields the event used', async () => {
+    const registry = new FakeRegistry();
+    const attempt = resolvePayloadTag({
+      image: imageWith({}),
+      reference,
+      current: undefined,
+      tag: 'bad tag',
+      client: registry,
+      logger: new RecordingLogger(),
+      now: () => NOW,
+      fields: {
+        tag: 'package_version.container_metadata.tag.name',
+        digest: 'package_version.container_metadata.tag.digest',
+      },
+    });
+    await expect(attempt).rejects.toThrow(
+      /^package_version\.container_metadata\.tag\.name "bad tag" is not a valid OCI tag/,
+    );
   });
 
   it('semver: a newer version costs a single metadata request', async () => {

@@ -114,6 +114,15 @@ async function resolveRanking(input: ResolveInput, strategy: RankingStrategy): P
   const ordering = strategy.order(candidates, policy);
   skipped.push(...ordering.skipped);
 
+  if (strategy.needsMetadataToOrder && !policy.allowDowngrade) {
+    for (const [role, tag] of [
+      ['current', currentTag],
+      ['pending', pendingTag],
+    ] as const) {
+      const error = tag === undefined || !protects(tag) ? undefined : fetched.failures.get(tag);
+      if (error !== undefined) throw floorUnreadable(image, role, tag as string, error);
+    }
+  }
   const floors: Floor[] = [];
   if (protects(currentTag)) {
     floors.push({
@@ -426,8 +435,12 @@ async function decidePayloadRanking(
       return undefined;
     let floorMetadata: TagMetadata | undefined;
     if (strategy.needsMetadataToOrder) {
-      floorMetadata = await optionalMetadata(input, floorTag);
-      if (floorMetadata === undefined) return undefined;
+      try {
+        floorMetadata = await input.client.getMetadata(input.reference, floorTag, policy.platforms);
+      } catch (error) {
+        if (isNotFound(error)) return undefined;
+        throw floorUnreadable(input.image, role, floorTag, error);
+      }
       if (role === 'current') currentMetadata = floorMetadata;
     } else {
       const order = strategy.compare(candidate, { tag: floorTag, metadata: undefined });
@@ -536,6 +549,22 @@ function describeRejection(rejection: FilterRejection, policy: TagPolicy): strin
 
 // ---------------------------------------------------------------------------------------------
 // Counting and explaining
+
+/** No-downgrade needs the build time of what is written; without it the image fails rather than risk a downgrade. */
+function floorUnreadable(
+  image: ImageSettings,
+  role: Floor['role'],
+  tag: string,
+  error: unknown,
+): RegistryError {
+  const which = role === 'current' ? 'current tag' : 'tag proposed on the pull-request branch';
+  return new RegistryError(
+    `could not read the build time of the ${which} ${JSON.stringify(tag)} of ${image.repository}, so a downgrade ` +
+      `cannot be ruled out (${errorMessage(error)}); retry, or set allow-downgrade`,
+    { image: image.repository },
+    { cause: error },
+  );
+}
 
 function isNotFound(error: unknown): boolean {
   return error instanceof RegistryError && error.details.status === 404;
