@@ -163,13 +163,7 @@ function manifestsInFile(file: string, text: string, logger: Logger): Manifest[]
       for (const pair of node.items) {
         if (!isScalar(pair.key) || typeof pair.key.value !== 'string') continue;
         if (!pair.key.value.startsWith(ANNOTATION_PREFIX)) continue;
-        const value = pair.value;
-        const textValue =
-          isScalar(value) && value.value !== null
-            ? typeof value.value === 'string'
-              ? value.value
-              : (value.source ?? String(value.value))
-            : '';
+        const textValue = scalarText(pair.value);
         annotations.set(pair.key.value.slice(ANNOTATION_PREFIX.length), {
           value: textValue,
           location: location(pair.key),
@@ -571,4 +565,11 @@ function renderPathTemplate(
     }
     return value;
   });
+}
+
+/** A scalar as written: strings as they are, `true` or `2` by their source text; else empty. */
+function scalarText(node: unknown): string {
+  if (!isScalar(node) || node.value === null) return '';
+  if (typeof node.value === 'string') return node.value;
+  return node.source ?? JSON.stringify(node.value) ?? '';
 }
