@@ -382,6 +382,55 @@ describe.each(modes)('registry harness with $name', ({ options }) => {
       }
     });
 
+    it('routes token requests through the fault proxy when asked', async () => {
+      const proxy = await startFaultProxy(registry.url, {
+        ...(registry.caPem ? { ca: registry.caPem } : {}),
+        ...(registry.tokenServerUrl ? { tokenServerUrl: registry.tokenServerUrl } : {}),
+      });
+      const [user, password] = Object.entries(registry.users)[0] ?? [];
+      const call = async (url: string, authorization?: string) => {
+        const response = await request(url, {
+          headers: authorization ? { Authorization: authorization } : {},
+          signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+        });
+        return {
+          status: response.statusCode,
+          challenge: response.headers['www-authenticate'],
+          body: await response.body.text(),
+        };
+      };
+      try {
+        proxy.setRules([
+          { path: /^\/token\b/, times: 1, action: { kind: 'respond', status: 503 } },
+        ]);
+        const tokensBefore = registry.tokenRequests.length;
+        const challenged = await call(`${proxy.url}/v2/team/app/tags/list`);
+        expect(challenged.status).toBe(401);
+        const realm = /realm="([^"]+)"/.exec(String(challenged.challenge))?.[1];
+        expect(realm).toBe(`${proxy.url}/token`);
+
+        const tokenUrl = `${realm}?service=${registry.tokenService}&scope=repository:team/app:pull`;
+        const basic = `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+        expect((await call(tokenUrl, basic)).status).toBe(503);
+        const granted = await call(tokenUrl, basic);
+        expect(granted.status).toBe(200);
+        const { token } = JSON.parse(granted.body) as { token: string };
+        expect((await call(`${proxy.url}/v2/team/app/tags/list`, `Bearer ${token}`)).status).toBe(
+          200,
+        );
+        // The refused request never reached the token server.
+        expect(registry.tokenRequests.length).toBe(tokensBefore + 1);
+        expect(proxy.requests.map((entry) => [entry.path, entry.status])).toEqual([
+          ['/v2/team/app/tags/list', 401],
+          ['/token', 503],
+          ['/token', 200],
+          ['/v2/team/app/tags/list', 200],
+        ]);
+      } finally {
+        await proxy.close();
+      }
+    });
+
     it('records the token requests skopeo made, with the scope and who asked', () => {
       const [user] = Object.keys(registry.users);
       const authenticated = registry.tokenRequests.filter(

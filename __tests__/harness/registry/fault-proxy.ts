@@ -58,6 +58,12 @@ export interface FaultProxyOptions {
   ca?: string;
   /** Bound on each upstream exchange. Default 30 000 ms. */
   upstreamTimeoutMs?: number;
+  /**
+   * A token realm (RunningRegistry.tokenServerUrl) to route through the proxy as well: requests
+   * for its path go to the token server, and the realm in the registry's WWW-Authenticate
+   * challenges is rewritten to point at the proxy, so rules can break token requests too.
+   */
+  tokenServerUrl?: string;
 }
 
 export interface FaultProxy {
@@ -102,10 +108,13 @@ export async function startFaultProxy(
   options: FaultProxyOptions = {},
 ): Promise<FaultProxy> {
   const upstream = new URL(upstreamUrl);
-  const secure = upstream.protocol === 'https:';
-  const agent = secure
-    ? new https.Agent({ keepAlive: true, ...(options.ca ? { ca: options.ca } : {}) })
-    : new http.Agent({ keepAlive: true });
+  const tokenServer = options.tokenServerUrl ? new URL(options.tokenServerUrl) : undefined;
+  const httpAgent = new http.Agent({ keepAlive: true });
+  const httpsAgent = new https.Agent({
+    keepAlive: true,
+    ...(options.ca ? { ca: options.ca } : {}),
+  });
+  let proxyUrl = '';
   const upstreamTimeoutMs = options.upstreamTimeoutMs ?? 30_000;
   const requests: ProxiedRequest[] = [];
   const pendingDelays = new Set<() => void>();
@@ -129,6 +138,19 @@ export async function startFaultProxy(
     return undefined;
   };
 
+  /** The token server for its realm path, the registry for everything else. */
+  const destination = (target: string): URL =>
+    tokenServer && target.split('?')[0] === tokenServer.pathname ? tokenServer : upstream;
+
+  /** Challenges name the proxy's token path instead of the token server. */
+  const rewriteRealm = (headers: http.OutgoingHttpHeaders): void => {
+    const challenge = headers['www-authenticate'];
+    if (!tokenServer || typeof challenge !== 'string') return;
+    headers['www-authenticate'] = challenge
+      .split(`realm="${tokenServer.href}"`)
+      .join(`realm="${proxyUrl}${tokenServer.pathname}"`);
+  };
+
   const forward = (
     request: http.IncomingMessage,
   ): Promise<{
@@ -137,15 +159,17 @@ export async function startFaultProxy(
     response: http.IncomingMessage;
   }> =>
     new Promise((resolve, reject) => {
+      const target = destination(request.url ?? '/');
+      const secure = target.protocol === 'https:';
       const outgoing = (secure ? https : http).request(
         {
-          protocol: upstream.protocol,
-          hostname: upstream.hostname,
-          port: upstream.port,
+          protocol: target.protocol,
+          hostname: target.hostname,
+          port: target.port,
           method: request.method,
           path: request.url,
           headers: endToEndHeaders(request.headers),
-          agent,
+          agent: secure ? httpsAgent : httpAgent,
           timeout: upstreamTimeoutMs,
         },
         (response) =>
@@ -207,6 +231,7 @@ export async function startFaultProxy(
 
     const answer = await forward(request);
     const headers = endToEndHeaders(answer.headers);
+    rewriteRealm(headers);
     if (action?.kind === 'rewrite-digest') headers['docker-content-digest'] = action.digest;
 
     if (action?.kind === 'truncate' || action?.kind === 'invalid-json') {
@@ -247,7 +272,7 @@ export async function startFaultProxy(
         response.destroy();
         return;
       }
-      const message = `fault proxy could not reach ${upstream.host}: ${error instanceof Error ? error.message : String(error)}`;
+      const message = `fault proxy could not reach ${destination(record.target).host}: ${error instanceof Error ? error.message : String(error)}`;
       record.status = 502;
       response.writeHead(502, {
         'Content-Type': 'text/plain',
@@ -265,10 +290,11 @@ export async function startFaultProxy(
     });
   });
   const { port } = server.address() as AddressInfo;
+  proxyUrl = `http://127.0.0.1:${port}`;
   let closing: Promise<void> | undefined;
 
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: proxyUrl,
     host: `127.0.0.1:${port}`,
     requests,
     setRules: (rules) => {
@@ -279,7 +305,8 @@ export async function startFaultProxy(
         for (const cancel of [...pendingDelays]) cancel();
         server.closeAllConnections();
         server.close(() => {
-          agent.destroy();
+          httpAgent.destroy();
+          httpsAgent.destroy();
           resolve();
         });
       });

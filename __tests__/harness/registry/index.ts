@@ -39,7 +39,8 @@ const DEFAULT_USERS: Readonly<Record<string, string>> = { admin: 'admin-secret' 
 const DEFAULT_START_TIMEOUT_MS = 15_000;
 const PORT_ATTEMPTS = 5;
 const PROBE_TIMEOUT_MS = 2_000;
-const SENTINEL_TIMEOUT_MS = 5_000;
+/** Generous: other test processes may be saturating the CPU. */
+const SENTINEL_TIMEOUT_MS = 15_000;
 const SENTINEL_AGENT = 'helm-image-updater-registry-harness-sentinel';
 
 /** tmpfs when there is one: the filesystem driver fsyncs every file, ext4 makes pushes 4× slower. */
@@ -284,9 +285,9 @@ async function createRunningRegistry(parts: RunningRegistryParts): Promise<Runni
     const response = await request(`${parts.url}/v2/`, {
       dispatcher,
       headers: { 'User-Agent': agent },
-      headersTimeout: PROBE_TIMEOUT_MS,
-      bodyTimeout: PROBE_TIMEOUT_MS,
-      signal: AbortSignal.timeout(PROBE_TIMEOUT_MS),
+      headersTimeout: SENTINEL_TIMEOUT_MS,
+      bodyTimeout: SENTINEL_TIMEOUT_MS,
+      signal: AbortSignal.timeout(SENTINEL_TIMEOUT_MS),
     });
     await response.body.dump();
     await seen;
