@@ -316,7 +316,7 @@ export function contentJson(
 }
 
 /** GitHub wraps base64 content at 60 characters with a trailing newline. */
-function wrapBase64(encoded: string): string {
+export function wrapBase64(encoded: string): string {
   let wrapped = '';
   for (let index = 0; index < encoded.length; index += 60) {
     wrapped += `${encoded.slice(index, index + 60)}\n`;

@@ -10,6 +10,7 @@ import {
   labelJson,
   pullRequestJson,
   repositoryJson,
+  wrapBase64,
 } from './resources.js';
 import type { PullRecord } from './resources.js';
 import {
@@ -77,6 +78,9 @@ function pullNumber(context: RouteContext, name: 'pull_number' | 'issue_number')
   return pull;
 }
 
+/** `mediaType: { format: 'raw' }` in Octokit: `application/vnd.github.v3.raw`. */
+const RAW_MEDIA_TYPE = /\bapplication\/vnd\.github(\.v3)?\.raw\b/;
+
 function isSha(value: string): boolean {
   return /^[0-9a-f]{40}$/.test(value);
 }
@@ -138,7 +142,7 @@ const getContent: Route = async ({ state, params, query, accept }) => {
   if (!entry) throw notFound();
   if (entry.type === 'tree') return listDirectory(entry.sha, path);
   const content = await state.git.readBlob(entry.sha);
-  if (/\bapplication\/vnd\.github(\.v3)?\.raw\b/.test(accept)) {
+  if (RAW_MEDIA_TYPE.test(accept)) {
     return { status: 200, raw: content, contentType: 'application/vnd.github.raw; charset=utf-8' };
   }
   return {
@@ -239,6 +243,28 @@ const getTree: Route = async ({ state, params, query }) => {
   const recursive = query.has('recursive');
   const entries = await state.git.listTree(treeSha, recursive);
   return { status: 200, body: gitTreeJson(state.view(), treeSha, entries) };
+};
+
+const getBlob: Route = async ({ state, params, accept }) => {
+  await state.assertNotEmpty();
+  const sha = params.file_sha ?? '';
+  if ((await state.git.objectType(sha)) !== 'blob') throw notFound();
+  const content = await state.git.readBlob(sha);
+  if (RAW_MEDIA_TYPE.test(accept)) {
+    return { status: 200, raw: content, contentType: 'application/vnd.github.raw; charset=utf-8' };
+  }
+  const view = state.view();
+  return {
+    status: 200,
+    body: {
+      sha,
+      node_id: Buffer.from(`04:Blob${view.id}:${sha}`).toString('base64'),
+      url: `${view.apiUrl}/repos/${view.owner}/${view.repo}/git/blobs/${sha}`,
+      size: content.length,
+      content: wrapBase64(content.toString('base64')),
+      encoding: 'base64',
+    },
+  };
 };
 
 const createBlob: Route = async (context) => {
@@ -679,6 +705,7 @@ export const REST_ROUTES: Readonly<Record<string, Route>> = {
   'git/list-matching-refs': listMatchingRefs,
   'git/get-commit': getCommit,
   'git/get-tree': getTree,
+  'git/get-blob': getBlob,
   'git/create-blob': createBlob,
   'git/create-tree': createTree,
   'git/create-commit': createCommit,
