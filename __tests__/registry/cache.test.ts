@@ -89,7 +89,7 @@ describe('metadata cache files', () => {
     });
   });
 
-  it('forgets tags the registry no longer lists', async () => {
+  it('forgets tags the registry no longer lists', () => {
     const cache = new MetadataCache();
     cache.set('a/b', 'v1', entry('v1'));
     cache.set('a/b', 'v2', entry('v2'));
