@@ -148,10 +148,9 @@ function planParameter(source: YamlSource, change: ValueChange): PlannedChange |
         from: undefined,
       };
     }
-    const from = scalarText(value);
-    if (from !== change.value && isScalar(value)) {
+    if (isScalar(value) && !(typeof value.value === 'string' && value.value === change.value)) {
       const last = entries[entries.length - 1];
-      const lastFrom = last ? scalarText(findPair(last, 'value')?.value as Node | null) : from;
+      const lastFrom = last ? scalarText(findPair(last, 'value')?.value as Node | null) : undefined;
       return { edit: replaceScalar(source, value, change.value), from: lastFrom };
     }
   }

@@ -184,7 +184,9 @@ function planScalarEdit(
     );
   }
   const from = scalarText(value);
-  if (from === change.value) return undefined;
+  // Unchanged only when it already is that string: a plain `2682590` is a number to Helm, and
+  // writing it quoted is the fix even though it is spelled the same.
+  if (typeof value.value === 'string' && value.value === change.value) return undefined;
   return { edit: replaceScalar(source, value, change.value), from };
 }
 

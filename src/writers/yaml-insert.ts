@@ -117,7 +117,10 @@ function flowPairEnd(pair: Pair, text: string): number {
   if (isNode(pair.value) && pair.value.range && !isEmptyScalar(pair.value)) {
     return contentEnd(pair.value, text);
   }
-  return isNode(pair.key) ? contentEnd(pair.key, text) : 0;
+  const keyEnd = isNode(pair.key) ? contentEnd(pair.key, text) : 0;
+  // `{a: }`: after the colon, so the new entry does not land between the key and its colon.
+  const colon = /^\s*:/.exec(text.slice(keyEnd));
+  return colon ? keyEnd + colon[0].length : keyEnd;
 }
 
 function isEmptyScalar(node: Node): boolean {
