@@ -76,7 +76,7 @@ class ConfigFileReader {
     if (error !== undefined) {
       throw new ConfigurationError(
         `not valid YAML: ${error.message.split('\n')[0] ?? error.message}`,
-        { source: path, line: error.linePos?.[0].line ?? 1 },
+        { source: path, line: this.lineCounter.linePos(error.pos[0]).line },
       );
     }
     this.root = document.contents;
