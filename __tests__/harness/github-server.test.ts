@@ -347,16 +347,6 @@ describe('GitHub API emulator: git data failures', () => {
     expect(await server.branchSha('feature')).toBe(behind);
 
     const missing = await failure(octokit.rest.git.deleteRef({ owner, repo, ref: 'heads/nope' }));
-    const blobSha =
-      (root.data as { name: string; sha: string }[]).find((entry) => entry.name === 'README.md')
-        ?.sha ?? '';
-    const blob = await octokit.rest.git.getBlob({ owner, repo, file_sha: blobSha });
-    expect(Buffer.from(blob.data.content, 'base64').toString('utf8')).toBe(
-      CHART_FILES['README.md'],
-    );
-    expect(
-      (await failure(octokit.rest.git.getBlob({ owner, repo, file_sha: 'f'.repeat(40) }))).status,
-    ).toBe(404);
     expect([missing.status, missing.message]).toEqual([
       422,
       expect.stringContaining('Reference does not exist'),
@@ -444,6 +434,16 @@ describe('GitHub API emulator: git data failures', () => {
       octokit.rest.repos.getContent({ owner, repo, path: 'charts/nope.yaml' }),
     );
     expect(missing.status).toBe(404);
+    const blobSha =
+      (root.data as { name: string; sha: string }[]).find((entry) => entry.name === 'README.md')
+        ?.sha ?? '';
+    const blob = await octokit.rest.git.getBlob({ owner, repo, file_sha: blobSha });
+    expect(Buffer.from(blob.data.content, 'base64').toString('utf8')).toBe(
+      CHART_FILES['README.md'],
+    );
+    expect(
+      (await failure(octokit.rest.git.getBlob({ owner, repo, file_sha: 'f'.repeat(40) }))).status,
+    ).toBe(404);
     const branch = await octokit.rest.repos.getBranch({ owner, repo, branch: 'main' });
     expect(branch.data.commit.sha).toBe(await server.branchSha('main'));
     expect(server.violations).toEqual([]);
