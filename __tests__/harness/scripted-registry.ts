@@ -22,6 +22,8 @@ export interface ScriptedResponse {
   readonly body?: unknown;
   /** Never answer (for timeouts). */
   readonly hang?: boolean;
+  /** Answer after this many milliseconds (to observe parallel requests). */
+  readonly delayMs?: number;
 }
 
 export type ScriptedHandler = (request: RecordedRequest) => ScriptedResponse;
@@ -33,6 +35,8 @@ export interface ScriptedServer {
   /** `http://127.0.0.1:<port>` */
   readonly origin: string;
   readonly requests: RecordedRequest[];
+  /** The most requests that were open at the same time. */
+  readonly maxInFlight: () => number;
   /** Answers `method path` with each response in turn, the last one for every later request. */
   on(method: string, path: string, ...responses: (ScriptedResponse | ScriptedHandler)[]): void;
   /** Requests received for `method path`. */
@@ -47,6 +51,8 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
   >();
   const requests: RecordedRequest[] = [];
   const hanging = new Set<import('node:http').ServerResponse>();
+  let inFlight = 0;
+  let maxInFlight = 0;
 
   const server: Server = createServer((incoming, outgoing) => {
     const url = new URL(incoming.url ?? '/', 'http://127.0.0.1');
@@ -57,6 +63,11 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
       headers: incoming.headers,
     };
     requests.push(recorded);
+    inFlight += 1;
+    maxInFlight = Math.max(maxInFlight, inFlight);
+    outgoing.on('close', () => {
+      inFlight -= 1;
+    });
     const route = routes.get(`${recorded.method} ${recorded.path}`);
     let response: ScriptedResponse;
     if (!route) {
@@ -79,11 +90,15 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
         : typeof response.body === 'string' || Buffer.isBuffer(response.body)
           ? Buffer.from(response.body)
           : Buffer.from(JSON.stringify(response.body));
-    outgoing.writeHead(response.status, {
-      'content-length': String(body.length),
-      ...response.headers,
-    });
-    outgoing.end(recorded.method === 'HEAD' ? undefined : body);
+    const answer = (): void => {
+      outgoing.writeHead(response.status, {
+        'content-length': String(body.length),
+        ...response.headers,
+      });
+      outgoing.end(recorded.method === 'HEAD' ? undefined : body);
+    };
+    if (response.delayMs) setTimeout(answer, response.delayMs);
+    else answer();
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
@@ -93,6 +108,7 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
     port,
     origin: `http://127.0.0.1:${port}`,
     requests,
+    maxInFlight: () => maxInFlight,
     on(method, path, ...responses) {
       routes.set(`${method} ${path}`, { responses, served: 0 });
     },

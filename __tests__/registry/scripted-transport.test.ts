@@ -7,8 +7,10 @@ import {
   type ManagedRegistryClient,
   type RegistryClientOptions,
 } from '../../src/registry/client.js';
-import { parseImageReference } from '../../src/registry/reference.js';
+import { MetadataCache } from '../../src/registry/cache.js';
+import { imageKey, parseImageReference } from '../../src/registry/reference.js';
 import {
+  digestOf,
   startScriptedServer,
   syntheticImage,
   type RecordedRequest,
@@ -756,5 +758,190 @@ describe('rate limits', () => {
         (line) => line.level === 'debug' && line.message.includes('42 of 100 pulls remaining'),
       ),
     ).toBe(true);
+  });
+});
+
+describe('connections per host', () => {
+  it('keeps at most `concurrency` requests open at once', async () => {
+    const registry = await server();
+    registry.on('GET', '/v2/', { status: 200 });
+    for (let index = 0; index < 8; index += 1) {
+      registry.on('HEAD', `/v2/team/app/manifests/t${index}`, {
+        status: 200,
+        delayMs: 40,
+        headers: { 'docker-content-digest': `sha256:${String(index).repeat(64)}` },
+      });
+    }
+    const { registry: registryClient, image } = client(registry, { concurrency: 2 });
+
+    const digests = await Promise.all(
+      Array.from({ length: 8 }, (_, index) => registryClient.getDigest(image, `t${index}`)),
+    );
+    expect(digests).toEqual(
+      Array.from({ length: 8 }, (_, index) => `sha256:${String(index).repeat(64)}`),
+    );
+    expect(registry.maxInFlight()).toBe(2);
+  });
+});
+
+describe('metadata cache in the client', () => {
+  it('trusts a cached tag unless the caller read another digest for it', async () => {
+    const registry = await server();
+    const image = syntheticImage({ created: '2025-06-01T00:00:00Z' });
+    registry.on('GET', '/v2/', { status: 200 });
+    serveImage(registry, 'v1', image);
+    const cache = new MetadataCache();
+    const stale = {
+      tag: 'v1',
+      digest: `sha256:${'e'.repeat(64)}`,
+      mediaType: OCI_MANIFEST,
+      platforms: ['linux/amd64'],
+      created: '2020-01-01T00:00:00Z',
+      labels: {},
+    };
+    const { registry: registryClient, image: reference } = client(registry, {}, { cache });
+    cache.set(imageKey(reference), 'v1', { metadata: stale, configPlatform: undefined });
+
+    expect(await registryClient.getMetadata(reference, 'v1', ['linux/amd64'])).toEqual(stale);
+    expect(
+      await registryClient.getMetadata(reference, 'v1', ['linux/amd64'], { digest: stale.digest }),
+    ).toEqual(stale);
+    expect(registry.count('GET', '/v2/team/app/manifests/v1')).toBe(0);
+
+    const fresh = await registryClient.getMetadata(reference, 'v1', ['linux/amd64'], {
+      digest: image.manifestDigest,
+    });
+    expect(fresh.digest).toBe(image.manifestDigest);
+    expect(fresh.created).toBe('2025-06-01T00:00:00Z');
+    expect(cache.get(imageKey(reference), 'v1')?.metadata).toEqual(fresh);
+    expect(registry.count('GET', '/v2/team/app/manifests/v1')).toBe(1);
+  });
+
+  it('answers a second tag with a digest already read in this run without a request', async () => {
+    const registry = await server();
+    const image = syntheticImage({ created: '2025-06-01T00:00:00Z' });
+    registry.on('GET', '/v2/', { status: 200 });
+    serveImage(registry, 'main-1', image);
+    const { registry: registryClient, image: reference } = client(registry);
+
+    await registryClient.getMetadata(reference, 'main-1', ['linux/amd64']);
+    const before = registry.requests.length;
+    const latest = await registryClient.getMetadata(reference, 'latest', ['linux/amd64'], {
+      digest: image.manifestDigest,
+    });
+    expect(latest.tag).toBe('latest');
+    expect(latest.digest).toBe(image.manifestDigest);
+    expect(registry.requests.length).toBe(before);
+  });
+
+  it('forgets tags that the tag list no longer has', async () => {
+    const registry = await server();
+    registry.on('GET', '/v2/', { status: 200 });
+    registry.on('GET', '/v2/team/app/tags/list', { status: 200, body: { tags: ['v2'] } });
+    const cache = new MetadataCache();
+    const { registry: registryClient, image } = client(registry, {}, { cache });
+    const metadata = {
+      tag: 'v1',
+      digest: `sha256:${'e'.repeat(64)}`,
+      mediaType: OCI_MANIFEST,
+      platforms: [],
+      created: undefined,
+      labels: {},
+    };
+    cache.set(imageKey(image), 'v1', { metadata, configPlatform: undefined });
+
+    await registryClient.listTags(image);
+    expect(cache.get(imageKey(image), 'v1')).toBeUndefined();
+  });
+});
+
+describe('image index', () => {
+  it('leaves attestations out of the platforms and reads the matching child', async () => {
+    const registry = await server();
+    const amd64 = syntheticImage({ created: '2025-01-01T00:00:00Z', platform: 'linux/amd64' });
+    const arm64 = syntheticImage({
+      created: '2025-01-02T00:00:00Z',
+      platform: 'linux/arm64/v8',
+      labels: { arch: 'arm' },
+    });
+    const index = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        manifests: [
+          {
+            mediaType: OCI_MANIFEST,
+            digest: amd64.manifestDigest,
+            size: 1,
+            platform: { os: 'linux', architecture: 'amd64' },
+          },
+          {
+            mediaType: OCI_MANIFEST,
+            digest: arm64.manifestDigest,
+            size: 1,
+            platform: { os: 'linux', architecture: 'arm64', variant: 'v8' },
+          },
+          {
+            mediaType: OCI_MANIFEST,
+            digest: `sha256:${'a'.repeat(64)}`,
+            size: 1,
+            platform: { os: 'unknown', architecture: 'unknown' },
+            annotations: { 'vnd.docker.reference.type': 'attestation-manifest' },
+          },
+        ],
+      }),
+    );
+    registry.on('GET', '/v2/', { status: 200 });
+    registry.on('GET', '/v2/team/app/manifests/v1', { status: 200, body: index });
+    for (const child of [amd64, arm64]) {
+      registry.on('GET', `/v2/team/app/manifests/${child.manifestDigest}`, {
+        status: 200,
+        body: child.manifest,
+      });
+      registry.on('GET', `/v2/team/app/blobs/${child.configDigest}`, {
+        status: 200,
+        body: child.config,
+      });
+    }
+    const { registry: registryClient, image } = client(registry);
+
+    const metadata = await registryClient.getMetadata(image, 'v1', ['linux/arm64']);
+    expect(metadata).toEqual({
+      tag: 'v1',
+      digest: digestOf(index),
+      mediaType: 'application/vnd.oci.image.index.v1+json',
+      platforms: ['linux/amd64', 'linux/arm64/v8'],
+      created: '2025-01-02T00:00:00Z',
+      labels: { arch: 'arm' },
+    });
+    expect(registry.count('GET', `/v2/team/app/blobs/${amd64.configDigest}`)).toBe(0);
+  });
+
+  it('rejects a child manifest whose body does not match the digest the index names', async () => {
+    const registry = await server();
+    const child = syntheticImage({ created: '2025-01-01T00:00:00Z' });
+    const index = Buffer.from(
+      JSON.stringify({
+        schemaVersion: 2,
+        manifests: [
+          {
+            mediaType: OCI_MANIFEST,
+            digest: child.manifestDigest,
+            size: 1,
+            platform: { os: 'linux', architecture: 'amd64' },
+          },
+        ],
+      }),
+    );
+    registry.on('GET', '/v2/', { status: 200 });
+    registry.on('GET', '/v2/team/app/manifests/v1', { status: 200, body: index });
+    registry.on('GET', `/v2/team/app/manifests/${child.manifestDigest}`, {
+      status: 200,
+      body: child.config,
+    });
+    const { registry: registryClient, image } = client(registry);
+
+    const error = await rejection(registryClient.getMetadata(image, 'v1', ['linux/amd64']));
+    expect(error.message).toContain(`expected ${child.manifestDigest}`);
   });
 });
