@@ -462,24 +462,17 @@ async function expandApplicationSet(
   files: ChartFiles,
 ): Promise<TargetDraft[]> {
   const subject = `ApplicationSet ${manifest.name}`;
-  const generators = manifest.document.getIn(['spec', 'generators']);
+  const plain: unknown = manifest.document.toJS();
+  const spec = isRecord(plain) ? plain['spec'] : undefined;
+  const generators = isRecord(spec) ? spec['generators'] : undefined;
   const patterns: string[] = [];
   if (Array.isArray(generators)) {
     for (const generator of generators as unknown[]) {
-      const git =
-        typeof generator === 'object' && generator !== null
-          ? (generator as Record<string, unknown>)['git']
-          : undefined;
-      const fileList =
-        typeof git === 'object' && git !== null
-          ? (git as Record<string, unknown>)['files']
-          : undefined;
+      const git = isRecord(generator) ? generator['git'] : undefined;
+      const fileList = isRecord(git) ? git['files'] : undefined;
       if (!Array.isArray(fileList)) continue;
       for (const item of fileList as unknown[]) {
-        const path =
-          typeof item === 'object' && item !== null
-            ? (item as Record<string, unknown>)['path']
-            : undefined;
+        const path = isRecord(item) ? item['path'] : undefined;
         if (typeof path === 'string') patterns.push(path);
       }
     }
@@ -572,4 +565,8 @@ function scalarText(node: unknown): string {
   if (!isScalar(node) || node.value === null) return '';
   if (typeof node.value === 'string') return node.value;
   return node.source ?? JSON.stringify(node.value) ?? '';
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
