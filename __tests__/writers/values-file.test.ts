@@ -87,6 +87,33 @@ describe('editValuesFile', () => {
     expect(result.text).toBe('x: 1\nfrontend:\n  image: lyzhang1999/frontend\n  tag: main-1\n');
   });
 
+  it.each([
+    [
+      'after a keep-chomped block scalar',
+      'a:\n  s: |+\n    keep\n\nb: 1\n',
+      'a:\n  s: |+\n    keep\n\n  tag: v\nb: 1\n',
+    ],
+    [
+      'after a clipped block scalar',
+      'a:\n  s: |\n    clip\n\nb: 1\n',
+      'a:\n  s: |\n    clip\n  tag: v\n\nb: 1\n',
+    ],
+    ['after a trailing comment', 'a:\n  x: 1 # c\nb: 1\n', 'a:\n  x: 1 # c\n  tag: v\nb: 1\n'],
+    [
+      'after an empty value with a comment',
+      'a:\n  x: # c\nb: 1\n',
+      'a:\n  x: # c\n  tag: v\nb: 1\n',
+    ],
+    ['in a multi-line flow map', 'a: {\n  x: 1 # c\n}\n', 'a: {\n  x: 1, tag: v # c\n}\n'],
+    ['in a flow map after an empty value', 'a: {x: }\n', 'a: {x:, tag: v }\n'],
+    ['in a flow map with a trailing comma', 'a: {x: 1, }\n', 'a: {x: 1, tag: v, }\n'],
+    ['before a document end marker', 'a:\n  x: 1\n...\n', 'a:\n  x: 1\n  tag: v\n...\n'],
+    ['after a byte order mark', '\ufeffa:\n  x: 1\n', '\ufeffa:\n  x: 1\n  tag: v\n'],
+  ])('adds a key %s', (_name, before, after) => {
+    const result = editValuesFile(before, [{ key: 'a.tag', value: 'v' }], FILE);
+    expect(result.text).toBe(after);
+  });
+
   it('edits only the first of several documents', () => {
     const before = 'a:\n  tag: x\n---\na:\n  tag: x\n';
     const result = editValuesFile(before, [{ key: 'a.tag', value: 'v2' }], FILE);

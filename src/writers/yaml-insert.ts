@@ -108,9 +108,22 @@ export function insertIntoMap(
     return { start: at, end: at, text: `, ${flowText.join(', ')}` };
   }
   const indent = columnAt(text, firstKeyOffset(map) ?? map.range?.[0] ?? 0);
-  const at = lineEndAt(text, contentEnd(map, text));
   const lines = renderBlockEntries(entries, indent, source.indentStep);
-  return { start: at, end: at, text: source.eol + lines.join(source.eol) };
+  return appendLines(source, contentEnd(map, text), lines);
+}
+
+/**
+ * New lines after the block content ending at `end`: at the end of that line (after its comment,
+ * before its line break), or, when the content ends with its own line breaks (a `|+` block
+ * scalar keeps its trailing blank lines), at the start of the next line.
+ */
+function appendLines(source: YamlSource, end: number, lines: readonly string[]): TextEdit {
+  const { text, eol } = source;
+  if (end > 0 && text[end - 1] === '\n') {
+    return { start: end, end, text: lines.join(eol) + eol };
+  }
+  const at = lineEndAt(text, end);
+  return { start: at, end: at, text: eol + lines.join(eol) };
 }
 
 function flowPairEnd(pair: Pair, text: string): number {
@@ -145,9 +158,8 @@ export function insertIntoSeq(source: YamlSource, seq: YAMLSeq, item: NewNode): 
   if (isMap(first) && !first.flow) firstOffset = firstKeyOffset(first);
   else if (isNode(first)) firstOffset = first.range?.[0];
   const itemColumn = firstOffset === undefined ? dashColumn + 2 : columnAt(text, firstOffset);
-  const at = lineEndAt(text, contentEnd(seq, text));
   const lines = renderBlockItem(item, dashColumn, itemColumn, source.indentStep);
-  return { start: at, end: at, text: source.eol + lines.join(source.eol) };
+  return appendLines(source, contentEnd(seq, text), lines);
 }
 
 /**

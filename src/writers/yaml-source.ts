@@ -124,7 +124,9 @@ export function contentEnd(node: Node, text: string): number {
   }
   const range = node.range ?? [0, 0, 0];
   let end = range[1];
-  // Block scalars own their trailing line breaks; the value ends on its last content line.
+  // A block scalar with keep chomping (`|+`) owns its trailing blank lines: it ends after them.
+  if (isScalar(node) && /^[|>][0-9]?\+/.test(text.slice(range[0], range[0] + 3))) return end;
+  // Other block scalars own their trailing line breaks; the value ends on its last content line.
   while (end > range[0] && /[\r\n]/.test(text[end - 1] ?? '')) end -= 1;
   return end;
 }
