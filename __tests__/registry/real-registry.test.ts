@@ -6,6 +6,7 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { rootCertificates } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RegistrySettings } from '../../src/config/settings.js';
 import { RegistryError } from '../../src/errors.js';
@@ -279,6 +280,23 @@ describe('TLS registry with a private CA', () => {
     expect(error.message).toMatch(/certificate/);
     expect(error.message).toContain('unknown authority');
     expect(error.message).toContain('ca-file');
+  });
+
+  it('keeps NODE_EXTRA_CA_CERTS when a ca-file replaces the default CA list', async () => {
+    const unrelatedCa = rootCertificates[0] ?? '';
+    const reference = parseImageReference(`${registry.host}/team/app`);
+    const withoutExtra = client(registry, { caCertificates: unrelatedCa });
+    expect((await rejection(withoutExtra.listTags(reference))).message).toContain(
+      'unknown authority',
+    );
+
+    const withExtra = createRegistryClient({
+      settings: settings(registry, { caCertificates: unrelatedCa }),
+      logger: silentLogger,
+      env: { NODE_EXTRA_CA_CERTS: registry.caFile },
+    });
+    openClients.push(withExtra);
+    expect(await withExtra.listTags(reference)).toEqual(['v1']);
   });
 
   it('skips verification for a host in insecure-registries', async () => {
