@@ -101,7 +101,7 @@ describe('createGitHubChartFiles', () => {
       expect(await chart.read(path)).toBe(content);
     }
     expect(await chart.read('helm-env/env/qa/values.yaml')).toBeUndefined();
-    expect(await chart.read('helm')).toBeUndefined();
+    await expect(chart.read('helm')).rejects.toThrow(/^helm: is a directory/);
   });
 
   it('reads at the given commit, not at the branch head', async () => {
