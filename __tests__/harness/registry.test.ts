@@ -2,9 +2,12 @@
  * Self-test of the registry harness: what it pushes is checked with skopeo, an independent client,
  * against the real registry in every mode; the fault proxy is checked with plain HTTP requests.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 
 import { Agent, request } from 'undici';
@@ -635,6 +638,84 @@ describe('fault proxy in front of a plain registry', () => {
     );
     expect((JSON.parse(stdout) as { Tags: string[] }).Tags.sort()).toEqual(['main-1', 'main-2']);
   });
+});
+
+describe('registry process lifecycle', () => {
+  const refusesConnections = async (url: string): Promise<boolean> => {
+    try {
+      const response = await request(`${url}/v2/`, { signal: AbortSignal.timeout(2_000) });
+      await response.body.dump();
+      return false;
+    } catch (error) {
+      return /ECONNREFUSED/.test(String((error as { code?: unknown }).code ?? error));
+    }
+  };
+  const waitFor = async (
+    condition: () => Promise<boolean>,
+    timeoutMs: number,
+  ): Promise<boolean> => {
+    const deadline = Date.now() + timeoutMs;
+    while (Date.now() < deadline) {
+      if (await condition()) return true;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    return condition();
+  };
+
+  it('close() stops the registry and removes its directory', async () => {
+    const registry = await startRegistry();
+    expect(existsSync(path.join(registry.directory, 'config.yml'))).toBe(true);
+    await registry.close();
+    expect(await refusesConnections(registry.url)).toBe(true);
+    expect(existsSync(registry.directory)).toBe(false);
+    await registry.close();
+  });
+
+  it(
+    'stops the registry and cleans up when the test process is killed',
+    { timeout: 60_000 },
+    async () => {
+      const script = path.join(
+        mkdtempSync(path.join(os.tmpdir(), 'registry-orphan-')),
+        'start.mts',
+      );
+      const harness = pathToFileURL(path.join(import.meta.dirname, 'registry/index.ts')).href;
+      writeFileSync(
+        script,
+        [
+          `import { startRegistry } from ${JSON.stringify(harness)};`,
+          'const registry = await startRegistry();',
+          'console.log(JSON.stringify({ url: registry.url, directory: registry.directory }));',
+          'setInterval(() => undefined, 1_000);',
+        ].join('\n'),
+      );
+      const child = spawn(process.execPath, ['--import', 'tsx', script], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      try {
+        const started = await new Promise<{ url: string; directory: string }>((resolve, reject) => {
+          const timer = setTimeout(
+            () => reject(new Error('the child did not start a registry')),
+            30_000,
+          );
+          child.stdout.setEncoding('utf8');
+          child.stdout.once('data', (line: string) => {
+            clearTimeout(timer);
+            resolve(JSON.parse(line) as { url: string; directory: string });
+          });
+        });
+        expect(await refusesConnections(started.url)).toBe(false);
+        child.kill('SIGKILL');
+        expect(await waitFor(() => refusesConnections(started.url), 10_000)).toBe(true);
+        expect(await waitFor(() => Promise.resolve(!existsSync(started.directory)), 10_000)).toBe(
+          true,
+        );
+      } finally {
+        child.kill('SIGKILL');
+        rmSync(path.dirname(script), { recursive: true, force: true });
+      }
+    },
+  );
 });
 
 describe('pushMany at benchmark scale', () => {

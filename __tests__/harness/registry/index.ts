@@ -321,6 +321,7 @@ async function createRunningRegistry(parts: RunningRegistryParts): Promise<Runni
   return {
     host: parts.host,
     url: parts.url,
+    directory: parts.directory,
     caPem: parts.certificates?.caPem,
     caFile: parts.certificates?.caFile,
     users: parts.users,

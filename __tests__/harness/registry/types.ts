@@ -83,6 +83,8 @@ export interface RunningRegistry {
   readonly host: string;
   /** 'http://127.0.0.1:<port>' or 'https://…' */
   readonly url: string;
+  /** The temporary directory with the config, certificates and data; removed by close(). */
+  readonly directory: string;
   /** CA certificate PEM when tls. */
   readonly caPem: string | undefined;
   /** Path of that PEM, `<dir>/ca.crt`; its directory works as skopeo's `--cert-dir`. */
