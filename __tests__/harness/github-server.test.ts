@@ -6,6 +6,7 @@ import { throttling } from '@octokit/plugin-throttling';
 import Bottleneck from 'bottleneck';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startGitHubServer, type GitHubServerOptions, type RunningGitHub } from './github/index.js';
+import { loadGitHubContract } from './github/openapi-contract.js';
 
 const run = promisify(execFile);
 
@@ -934,5 +935,133 @@ describe('GitHub API emulator: faults and the OpenAPI check', () => {
     });
     await response.arrayBuffer();
     expect(server.violations.join('\n')).toContain(violation);
+  });
+});
+
+describe('GitHub API emulator: concurrency', () => {
+  it('lets only one of two simultaneous creates of the same pull request succeed', async () => {
+    const server = await start();
+    await server.commit('bump', { 'a.txt': '1\n' });
+    const octokit = client(server);
+    const create = (): Promise<number> =>
+      octokit.rest.pulls
+        .create({ owner: 'acme', repo: 'charts', title: 'Bump', head: 'bump', base: 'main' })
+        .then(
+          (response) => response.status,
+          (error: { status: number }) => error.status,
+        );
+    const statuses = await Promise.all([create(), create()]);
+    expect(statuses.sort()).toEqual([201, 422]);
+    expect(server.listPulls()).toHaveLength(1);
+  });
+});
+
+describe('OpenAPI contract', () => {
+  const contract = loadGitHubContract();
+
+  it.each([
+    ['GET', '/repos/acme/charts', 'repos/get', {}],
+    ['GET', '/repos/acme/charts/contents', 'repos/get-content', { path: '' }],
+    ['GET', '/repos/acme/charts/contents/', 'repos/get-content', { path: '' }],
+    [
+      'GET',
+      '/repos/acme/charts/contents/env%2Fprod%2Fvalues.yaml',
+      'repos/get-content',
+      { path: 'env/prod/values.yaml' },
+    ],
+    [
+      'GET',
+      '/repos/acme/charts/contents/env/prod/values.yaml',
+      'repos/get-content',
+      { path: 'env/prod/values.yaml' },
+    ],
+    ['GET', '/repos/acme/charts/git/ref/heads%2Fbump%2Fx', 'git/get-ref', { ref: 'heads/bump/x' }],
+    [
+      'PATCH',
+      '/repos/acme/charts/git/refs/heads/bump/x',
+      'git/update-ref',
+      { ref: 'heads/bump/x' },
+    ],
+    [
+      'GET',
+      '/repos/acme/charts/git/matching-refs/heads/bump',
+      'git/list-matching-refs',
+      { ref: 'heads/bump' },
+    ],
+    [
+      'GET',
+      '/repos/acme/charts/branches/release%2F1.x',
+      'repos/get-branch',
+      { branch: 'release/1.x' },
+    ],
+    [
+      'GET',
+      '/repos/acme/charts/branches/release/1.x/protection',
+      'repos/get-branch-protection',
+      { branch: 'release/1.x' },
+    ],
+    ['PUT', '/repos/acme/charts/pulls/7/merge', 'pulls/merge', { pull_number: '7' }],
+    ['POST', '/repos/acme/charts/issues/7/labels', 'issues/add-labels', { issue_number: '7' }],
+  ])('matches %s %s to %s', (method, path, operationId, params) => {
+    const match = contract.match(method, path);
+    expect(match?.operationId).toBe(operationId);
+    expect(match?.pathParams).toMatchObject({ owner: 'acme', repo: 'charts', ...params });
+  });
+
+  it.each([
+    ['GET', '/repos/acme/charts/pulls/7/nothing'],
+    ['DELETE', '/repos/acme/charts/pulls/7'],
+    ['GET', '/repos/acme'],
+  ])('matches nothing for %s %s', (method, path) => {
+    expect(contract.match(method, path)).toBeUndefined();
+  });
+
+  it('catches a response that drifts from the documented schema', () => {
+    const match = contract.match('PUT', '/repos/acme/charts/pulls/7/merge');
+    expect(match).toBeDefined();
+    if (!match) return;
+    const good = { sha: 'a'.repeat(40), merged: true, message: 'Pull Request successfully merged' };
+    expect(contract.checkResponse(match, 200, 'application/json', good)).toEqual([]);
+    expect(
+      contract.checkResponse(match, 200, 'application/json', { ...good, merged: 'yes' })[0],
+    ).toContain('/merged must be boolean');
+    expect(contract.checkResponse(match, 201, 'application/json', good)).toEqual([
+      'status 201 is not documented',
+    ]);
+    const notFoundBody = {
+      message: 'Not Found',
+      documentation_url: 'https://docs.github.com/rest',
+      status: '404',
+    };
+    expect(contract.checkResponse(match, 404, 'application/json', notFoundBody)).toEqual([]);
+    expect(
+      contract.checkResponse(match, 404, 'application/json', { ...notFoundBody, status: 404 }),
+    ).not.toEqual([]);
+  });
+
+  it('accepts null where the description says nullable (normalised OpenAPI 3.0 `nullable`)', () => {
+    const match = contract.match('GET', '/repos/acme/charts/git/commits/' + 'a'.repeat(40));
+    expect(match?.operationId).toBe('git/get-commit');
+    if (!match) return;
+    const identity = { name: 'a', email: 'a@example.com', date: '2024-01-01T00:00:00Z' };
+    const commit = {
+      sha: 'a'.repeat(40),
+      node_id: 'C_1',
+      url: 'http://127.0.0.1/c',
+      html_url: 'http://127.0.0.1/c',
+      author: identity,
+      committer: identity,
+      tree: { sha: 'b'.repeat(40), url: 'http://127.0.0.1/t' },
+      message: 'm',
+      parents: [],
+      verification: {
+        verified: false,
+        reason: 'unsigned',
+        signature: null,
+        payload: null,
+        verified_at: null,
+      },
+    };
+    expect(contract.checkResponse(match, 200, 'application/json', commit)).toEqual([]);
   });
 });

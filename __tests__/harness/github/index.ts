@@ -111,7 +111,10 @@ function readBody(request: IncomingMessage): Promise<Buffer> {
   });
 }
 
-function defaultErrorMessage(status: number): string {
+function defaultErrorMessage(status: number, headers: Record<string, string>): string {
+  if ((status === 429 || status === 403) && headers['x-ratelimit-remaining'] === '0') {
+    return 'API rate limit exceeded for installation. If you reach out to GitHub Support for help, please include the request ID.';
+  }
   if (status === 429 || status === 403) {
     return 'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.';
   }
@@ -189,6 +192,16 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
 
   if (options.files) await commitFiles(defaultBranch, options.files, 'Initial commit');
 
+  // One request at a time past authentication, as GitHub makes each request atomic (two
+  // concurrent creates of the same pull request must not both pass the duplicate check).
+  // `before` callbacks run outside, so they may call the server themselves.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serially = <T>(work: () => Promise<T>): Promise<T> => {
+    const result = queue.then(work, work);
+    queue = result.catch(() => undefined);
+    return result;
+  };
+
   const takeFault = (method: string, path: string): Fault | undefined => {
     const index = faults.findIndex(
       (fault) =>
@@ -243,7 +256,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       if (fault?.before) await fault.before();
       if (fault?.status !== undefined) {
         injected = true;
-        const message = defaultErrorMessage(fault.status);
+        const message = defaultErrorMessage(fault.status, fault.headers ?? {});
         answer = {
           status: fault.status,
           body: fault.body ?? {
@@ -255,20 +268,15 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
         };
       } else {
         const actor = authenticate(request.headers.authorization, tokens);
-        await state.syncPulls();
-        if (isGraphql) {
+        answer = await serially(async () => {
+          await state.syncPulls();
+          if (!isGraphql) {
+            return answerRest(match, actor, url.searchParams, body, request.headers.accept ?? '');
+          }
           const result = await executeGraphql(state, actor, body);
           if (result.fields.length > 0) record.operationId = `graphql/${result.fields.join(',')}`;
-          answer = { status: result.status, body: result.body };
-        } else {
-          answer = await answerRest(
-            match,
-            actor,
-            url.searchParams,
-            body,
-            request.headers.accept ?? '',
-          );
-        }
+          return { status: result.status, body: result.body };
+        });
       }
     } catch (error) {
       answer = errorAnswer(error, where, violations);
