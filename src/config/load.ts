@@ -10,6 +10,7 @@ import {
   type ReadTextFile,
 } from '../registry/credentials.js';
 import { draftFromArgoCd } from './argocd.js';
+import { didYouMean } from './did-you-mean.js';
 import { draftFromConfigFile } from './config-file.js';
 import type { SettingsDraft } from './draft.js';
 import {
@@ -46,6 +47,7 @@ export async function loadSettings(
   for (const secret of credentialSecrets(registry.credentials)) logger.setSecret(secret);
   const draft = await loadDraft(raw, files, logger);
   const settings = resolveSettings(draft, registry, parseDispatchTypes(raw), logger);
+  await warnAboutUnmatchedEnvironments(settings, files, logger);
   logger.debug(
     `configuration: ${settings.images.size} image(s), ${settings.targets.length} target(s) ` +
       `(${settings.targets.map((target) => `${target.name}: ${target.type}`).join(', ')})`,
@@ -93,6 +95,29 @@ async function loadDraft(
   }
   logger.info(`configuration from ${configFile}`);
   return draftFromConfigFile(text, configFile, defaultsFromInputs(raw));
+}
+
+/**
+ * An environment override whose directory does not exist is most likely a typo (`prd` for
+ * `prod`); it is reported, not refused, because the directory may be added later.
+ */
+async function warnAboutUnmatchedEnvironments(
+  settings: Settings,
+  files: ChartFiles,
+  logger: Logger,
+): Promise<void> {
+  for (const target of settings.targets) {
+    if (target.type !== 'values' || target.environments.size === 0) continue;
+    const found = (await files.glob(target.files)).map((path) => path.split('/').at(-2) ?? '');
+    for (const name of target.environments.keys()) {
+      if (!found.includes(name)) {
+        logger.warning(
+          `target ${target.name}: environment \`${name}\` has overrides but no file matches \`${target.files}\` ` +
+            `in a directory of that name (found: ${found.length === 0 ? 'none' : found.join(', ')}).${didYouMean(name, found)}`,
+        );
+      }
+    }
+  }
 }
 
 function parseDispatchTypes(raw: RawInputs): string[] {
