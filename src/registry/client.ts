@@ -5,7 +5,7 @@ import { errorMessage } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { RegistryAuth } from './auth.js';
 import type { MetadataCacheStore } from './cache.js';
-import { CredentialStore } from './credentials.js';
+import { CredentialStore, credentialSecrets } from './credentials.js';
 import { RegistryHttp } from './http.js';
 import { ManifestReader, isIndexMediaType } from './manifests.js';
 import { firstMatchingPlatform } from './platform.js';
@@ -70,6 +70,8 @@ export function createRegistryClient(options: RegistryClientOptions): ManagedReg
     insecureHosts: settings.insecureRegistries,
     maxRedirects: options.maxRedirects ?? 5,
   });
+  // The caller masks these too; doing it here keeps the client safe for any caller.
+  for (const secret of credentialSecrets(settings.credentials)) logger.setSecret(secret);
   const credentials = new CredentialStore(settings.credentials);
   const auth = new RegistryAuth({ http, logger, now });
   const transport = new RegistryTransport({ http, auth, credentials, logger, vendorFor });

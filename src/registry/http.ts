@@ -24,6 +24,8 @@ export interface HttpRequest {
   readonly headers: Readonly<Record<string, string>>;
   /** Largest body read for a 2xx answer; larger bodies fail the request. */
   readonly maxBytes: number;
+  /** Attempts for this request when fewer than the policy's (a probe that has a fallback). */
+  readonly maxAttempts?: number;
 }
 
 export interface HttpOptions {
@@ -149,7 +151,11 @@ export class RegistryHttp {
    * an exhausted budget, or a retry limit reached on a retryable status.
    */
   async send(request: HttpRequest): Promise<HttpResponse> {
-    const { retry, now, sleep, random, logger } = this.options;
+    const { now, sleep, random, logger } = this.options;
+    const retry = {
+      ...this.options.retry,
+      maxAttempts: Math.min(this.options.retry.maxAttempts, request.maxAttempts ?? Infinity),
+    };
     const started = now();
     for (let attempt = 1; ; attempt += 1) {
       let waitMs: number;

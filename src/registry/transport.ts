@@ -134,6 +134,8 @@ export class RegistryTransport {
           url: new URL('/v2/', origin),
           headers: {},
           maxBytes: PING_BODY_LIMIT,
+          // An insecure host that fails over HTTPS gets its plain-HTTP chance at once.
+          ...(insecure && origin.startsWith('https:') ? { maxAttempts: 1 } : {}),
         });
       } catch (error) {
         lastError = error;
