@@ -115,4 +115,13 @@ describe('createLocalChartFiles().glob', () => {
       ConfigurationError,
     );
   });
+
+  it('stops a walk that visits too many entries', async () => {
+    const files = createLocalChartFiles(dir, { maxWalkEntries: 6 });
+    await expect(files.glob('**/*.yaml')).rejects.toThrow(
+      'glob `**/*.yaml` walks more than 6 entries; use a narrower pattern.',
+    );
+    // A glob whose literal prefix is small stays within the same bound.
+    await expect(files.glob('helm-env/env/*/values.yaml')).resolves.toHaveLength(2);
+  });
 });

@@ -17,10 +17,14 @@ export const MAX_WALK_DEPTH = 32;
  * inside `dir` are read: a symlink anywhere on the way is refused, because a chart repository
  * is untrusted input and a link to `/etc/passwd` must not end up in a pull request.
  */
-export function createLocalChartFiles(dir: string): ChartFiles {
+export function createLocalChartFiles(
+  dir: string,
+  options: { readonly maxWalkEntries?: number } = {},
+): ChartFiles {
+  const maxWalkEntries = options.maxWalkEntries ?? MAX_WALK_ENTRIES;
   return {
     read: (path) => readChartFile(dir, path),
-    glob: (pattern) => globChartFiles(dir, pattern),
+    glob: (pattern) => globChartFiles(dir, pattern, maxWalkEntries),
   };
 }
 
@@ -84,7 +88,11 @@ async function readChartFile(dir: string, path: string): Promise<string | undefi
   }
 }
 
-async function globChartFiles(dir: string, pattern: string): Promise<string[]> {
+async function globChartFiles(
+  dir: string,
+  pattern: string,
+  maxWalkEntries: number,
+): Promise<string[]> {
   const normalised = normaliseRepositoryPath(pattern, 'glob');
   const isMatch = picomatch(normalised, { dot: true });
   // Start at the glob's literal prefix (`helm-env/env` for `helm-env/env/*/values.yaml`).
@@ -113,9 +121,9 @@ async function globChartFiles(dir: string, pattern: string): Promise<string[]> {
     entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
     for (const entry of entries) {
       visited += 1;
-      if (visited > MAX_WALK_ENTRIES) {
+      if (visited > maxWalkEntries) {
         throw new ConfigurationError(
-          `glob \`${normalised}\` walks more than ${MAX_WALK_ENTRIES} entries; use a narrower pattern.`,
+          `glob \`${normalised}\` walks more than ${maxWalkEntries} entries; use a narrower pattern.`,
         );
       }
       const relative = relativeDir === '' ? entry.name : `${relativeDir}/${entry.name}`;
