@@ -186,6 +186,169 @@ describe.each(nodeBinaries())('the bundled action on $name', ({ path: node }) =>
   );
 });
 
+describe.each(nodeBinaries())('chart layouts on $name', ({ path: node }) => {
+  it(
+    'opens one pull request per environment from the config file, each with its own policy',
+    async () => {
+      await withScenario(valuesLayoutFiles, async (scenario) => {
+        await scenario.push('frontend', [...BUILDS, ...RELEASES]);
+        // The config file names the image by its local-registry repository.
+        await scenario.github.commit('main', {
+          [CONFIG_FILE]: valuesConfig(scenario.image('frontend')),
+        });
+        const mainBefore = await scenario.github.branchSha('main');
+        const run = await scenario.run({ node });
+        expect(run.exitCode, describeRun(run)).toBe(0);
+
+        const expected: Record<string, string> = {
+          dev: NEWEST_BUILD,
+          prod: NEWEST_RELEASE_1,
+          staging: NEWEST_BUILD,
+          test: NEWEST_BUILD,
+        };
+        const pulls = scenario.openPulls();
+        expect(pulls.map((pull) => pull.head).sort()).toEqual(
+          Object.keys(expected).map((env) => `helm-image-updater/environments/${env}`),
+        );
+        for (const [env, tag] of Object.entries(expected)) {
+          const branch = `helm-image-updater/environments/${env}`;
+          const file = `helm-env/env/${env}/values.yaml`;
+          // Only the two value lines change; the file keeps its missing final newline.
+          expect(await scenario.github.readFile(branch, file), env).toBe(
+            `frontend:\n  image: ${scenario.image('frontend')}\n  tag: ${tag}`,
+          );
+          expect(pulls.find((pull) => pull.head === branch)?.title).toBe(
+            `chore(images): update frontend to ${tag} (${env})`,
+          );
+          // Each branch changes its own environment's file only.
+          for (const other of Object.keys(expected).filter((name) => name !== env)) {
+            const otherFile = `helm-env/env/${other}/values.yaml`;
+            expect(await scenario.github.readFile(branch, otherFile)).toBe(fixtureFile(otherFile));
+          }
+        }
+        expect(await scenario.github.branchSha('main')).toBe(mainBefore);
+        const updates = jsonOutput(run, 'updates') as {
+          environment: string;
+          key: string;
+          to: string;
+        }[];
+        expect(
+          updates
+            .filter((entry) => entry.key === 'frontend.tag')
+            .map((entry) => [entry.environment, entry.to]),
+        ).toEqual(Object.entries(expected));
+        expect(jsonOutput(run, 'pull-requests')).toHaveLength(4);
+      });
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'reads an existing argocd-image-updater Application with config-source argocd',
+    async () => {
+      await withScenario(argocdLayoutFiles, async (scenario) => {
+        await scenario.push('frontend', BUILDS);
+        await scenario.push('backend', BUILDS);
+        // The one line a local test must change: the images live in the local registry, not on Docker Hub.
+        const application = fixtureFile('application.yaml');
+        const imageList =
+          'argocd-image-updater.argoproj.io/image-list: frontend=lyzhang1999/frontend, backend=lyzhang1999/backend';
+        expect(application).toContain(imageList);
+        await scenario.github.commit('main', {
+          'application.yaml': application.replace(
+            imageList,
+            `argocd-image-updater.argoproj.io/image-list: frontend=${scenario.image('frontend')}, backend=${scenario.image('backend')}`,
+          ),
+        });
+        const run = await scenario.run({ node, inputs: { 'config-source': 'argocd' } });
+        expect(run.exitCode, describeRun(run)).toBe(0);
+        const pulls = scenario.openPulls();
+        expect(pulls).toHaveLength(1);
+        // spec.source.path is `.`: the override file sits at the repository root.
+        expect(
+          await scenario.github.readFile(pulls[0]?.head ?? '', '.argocd-source-example.yaml'),
+        ).toBe(expectedOverrideFile(scenario.host, NEWEST_BUILD, NEWEST_BUILD));
+        expect(pulls[0]?.title).toBe(
+          `chore(images): update frontend to ${NEWEST_BUILD} and backend to ${NEWEST_BUILD}`,
+        );
+        // The cluster pull secret cannot be read here; the run says so instead of failing.
+        expect(run.stdout).toContain('pull-secret');
+      });
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
+const CONFIG_FILE = '.github/helm-image-updater.yml';
+
+/** Semver releases: by name v1.9.3 sorts last, by time v1.2.0 is newest; semver ^1 wants v1.10.0. */
+const RELEASES: readonly { tag: string; created: string }[] = [
+  { tag: 'v1.10.0', created: '2024-04-01T10:00:00Z' },
+  { tag: 'v1.9.3', created: '2024-04-05T10:00:00Z' },
+  { tag: 'v1.2.0', created: '2024-04-10T10:00:00Z' },
+  { tag: 'v1.11.0-rc.1', created: '2024-04-12T10:00:00Z' },
+  { tag: 'v2.0.0', created: '2024-04-20T10:00:00Z' },
+];
+const NEWEST_RELEASE_1 = 'v1.10.0';
+
+function valuesConfig(repository: string): string {
+  return `images:
+  frontend: { repository: ${repository}, strategy: newest-build, allow-tags: "regexp:^main-" }
+targets:
+  - name: environments
+    type: values
+    files: helm-env/env/*/values.yaml
+    images: [frontend]
+    environments:
+      prod: { strategy: semver, constraint: "^1", allow-tags: any }
+      dev: {}
+`;
+}
+
+/** The ApplicationSet layout of the sample project: \`helm-env/env/<name>/values.yaml\`. */
+function valuesLayoutFiles(): Record<string, string> {
+  const files: Record<string, string> = {};
+  for (const file of [
+    'helm-env/Chart.yaml',
+    'helm-env/applicationset.yaml',
+    'helm-env/templates/frontend.yaml',
+    'helm-env/env/dev/values.yaml',
+    'helm-env/env/prod/values.yaml',
+    'helm-env/env/staging/values.yaml',
+    'helm-env/env/test/values.yaml',
+  ]) {
+    files[file] = fixtureFile(file);
+  }
+  return files;
+}
+
+/** The chart at the root, where the Application's \`spec.source.path: .\` points. */
+function argocdLayoutFiles(): Record<string, string> {
+  return {
+    'application.yaml': fixtureFile('application.yaml'),
+    'Chart.yaml': fixtureFile('helm/Chart.yaml'),
+    'values.yaml': fixtureFile('helm/values.yaml'),
+    '.argocd-source-example.yaml': fixtureFile('helm/.argocd-source-example.yaml'),
+    'templates/frontend.yaml': fixtureFile('helm/templates/frontend.yaml'),
+    'templates/backend.yaml': fixtureFile('helm/templates/backend.yaml'),
+    ...valuesLayoutFiles(),
+  };
+}
+
+async function withScenario(
+  files: () => Record<string, string>,
+  body: (scenario: Scenario) => Promise<void>,
+): Promise<void> {
+  const scenario = await startScenario({ files: files() });
+  try {
+    await body(scenario);
+    expect(scenario.github.violations).toEqual([]);
+    expect(forcedRefUpdates(scenario.calls)).toEqual([]);
+  } finally {
+    await scenario.close();
+  }
+}
+
 function update(image: string, key: string, from: string, to: string): Record<string, unknown> {
   return {
     target: 'example',
