@@ -176,6 +176,35 @@ describe('tag pagination', () => {
     expect(warning?.message).toContain(`another host (localhost:${foreign.port})`);
   });
 
+  it('asks again without n when the registry refuses the page size', async () => {
+    const registry = await server();
+    registry.on('GET', '/v2/', { status: 200 });
+    registry.on('GET', '/v2/team/app/tags/list', (request) => {
+      if (request.query.get('n') === '1000') {
+        return {
+          status: 400,
+          body: {
+            errors: [
+              { code: 'PAGINATION_NUMBER_INVALID', message: 'invalid number of results requested' },
+            ],
+          },
+        };
+      }
+      if (request.query.get('last') === null) {
+        return {
+          status: 200,
+          headers: { link: '</v2/team/app/tags/list?last=a>; rel="next"' },
+          body: { tags: ['a'] },
+        };
+      }
+      return { status: 200, body: { tags: ['b'] } };
+    });
+    const { registry: registryClient, image } = client(registry);
+
+    expect(await registryClient.listTags(image)).toEqual(['a', 'b']);
+    expect(registry.count('GET', '/v2/team/app/tags/list')).toBe(3);
+  });
+
   it('stops at the page cap with a warning', async () => {
     const registry = await server();
     registry.on('GET', '/v2/', { status: 200 });
@@ -739,6 +768,40 @@ describe('request budget and usage', () => {
 });
 
 describe('rate limits', () => {
+  it('warns once when the remaining pulls are nearly spent', async () => {
+    const registry = await server();
+    registry.on('GET', '/v2/', { status: 200 });
+    registry.on(
+      'HEAD',
+      '/v2/team/app/manifests/v1',
+      {
+        status: 200,
+        headers: {
+          'ratelimit-limit': '100;w=21600',
+          'ratelimit-remaining': '11;w=21600',
+          'docker-content-digest': `sha256:${'1'.repeat(64)}`,
+        },
+      },
+      {
+        status: 200,
+        headers: {
+          'ratelimit-limit': '100;w=21600',
+          'ratelimit-remaining': '10;w=21600',
+          'docker-content-digest': `sha256:${'1'.repeat(64)}`,
+        },
+      },
+    );
+    const { registry: registryClient, image, logger } = client(registry);
+
+    for (let call = 0; call < 3; call += 1) await registryClient.getDigest(image, 'v1');
+    const warnings = logger.lines
+      .filter((line) => line.level === 'warning')
+      .map((line) => line.message);
+    expect(warnings).toEqual([
+      `${registry.host} pull rate limit is nearly spent: 10 of 100 remaining per 21600 s window; authenticate to raise it, or keep the metadata cache between runs`,
+    ]);
+  });
+
   it('reads ratelimit-remaining and exposes it per registry', async () => {
     const registry = await server();
     registry.on('GET', '/v2/', { status: 200 });

@@ -1,5 +1,6 @@
 import { RegistryError } from '../errors.js';
 import type { Logger } from '../logging.js';
+import type { HttpResponse } from './http.js';
 import type { RegistryTransport } from './transport.js';
 import type { ImageReference } from './types.js';
 
@@ -88,14 +89,28 @@ export async function listTags(
       break;
     }
     seenPages.add(url.href);
-    const response = await transport.send({
+    const request = {
       image,
       method: 'GET',
-      target: url,
       accept: ['application/json'],
       maxBytes: TAG_PAGE_LIMIT,
       subject: 'the repository',
-    });
+    } as const;
+    let response: HttpResponse;
+    try {
+      response = await transport.send({ ...request, target: url });
+    } catch (error) {
+      // A registry with a lower page maximum answers 400 PAGINATION_NUMBER_INVALID (distribution 3):
+      // ask again without `n` and let it choose, following its Link pages.
+      if (page !== 1 || !(error instanceof RegistryError) || error.details.status !== 400)
+        throw error;
+      logger.debug(
+        `${image.original}: n=${options.pageSize} refused; listing with the registry's page size`,
+      );
+      url = new URL(`/v2/${image.repository}/tags/list`, origin);
+      seenPages.add(url.href);
+      response = await transport.send({ ...request, target: url });
+    }
     tags.push(...readTagPage(image, url, response.body));
     const next = nextPageUrl(response.headers['link'], response.url);
     if (next === undefined) break;

@@ -43,6 +43,7 @@ const PING_BODY_LIMIT = 64 * 1024;
 export class RegistryTransport {
   private readonly hosts = new Map<string, Promise<HostState>>();
   private readonly rateLimits = new Map<string, RateLimit>();
+  private readonly lowRateLimitWarned = new Set<string>();
 
   constructor(private readonly options: TransportOptions) {}
 
@@ -175,6 +176,16 @@ export class RegistryTransport {
     const rateLimit = this.options.vendorFor(image.registry).readRateLimit(response.headers);
     if (!rateLimit) return;
     this.rateLimits.set(image.registry, rateLimit);
+    const low =
+      rateLimit.limit === undefined
+        ? rateLimit.remaining <= 10
+        : rateLimit.remaining <= rateLimit.limit / 10;
+    if (low && !this.lowRateLimitWarned.has(image.registry)) {
+      this.lowRateLimitWarned.add(image.registry);
+      this.options.logger.warning(
+        `${image.registry} pull rate limit is nearly spent: ${rateLimit.remaining}${rateLimit.limit === undefined ? '' : ` of ${rateLimit.limit}`} remaining${rateLimit.windowSeconds === undefined ? '' : ` per ${rateLimit.windowSeconds} s window`}; authenticate to raise it, or keep the metadata cache between runs`,
+      );
+    }
     this.options.logger.debug(
       `${image.registry} rate limit: ${rateLimit.remaining}${rateLimit.limit === undefined ? '' : ` of ${rateLimit.limit}`} pulls remaining${rateLimit.windowSeconds === undefined ? '' : ` per ${rateLimit.windowSeconds} s`}`,
     );
