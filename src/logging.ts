@@ -17,12 +17,17 @@ export interface Logger {
 
 /** The Actions adapter: workflow commands through `@actions/core`. */
 export function createActionsLogger(): Logger {
+  const masked = new Set<string>();
   return {
     debug: (message) => core.debug(message),
     info: (message) => core.info(message),
     warning: (message) => core.warning(message),
     error: (message) => core.error(message),
-    setSecret: (value) => core.setSecret(value),
+    setSecret: (value) => {
+      if (value.length === 0 || masked.has(value)) return;
+      masked.add(value);
+      core.setSecret(value);
+    },
     group: (name, fn) => core.group(name, fn),
   };
 }
