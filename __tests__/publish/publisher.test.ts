@@ -302,6 +302,27 @@ describe('pull-request mode', () => {
   });
 });
 
+describe('rate limits during a publish', () => {
+  it('a secondary rate limit on create-blob is waited out and the pull request opened', async () => {
+    const context = await start();
+    context.server.addFaults({
+      method: 'POST',
+      path: /\/git\/blobs$/,
+      status: 403,
+      headers: { 'retry-after': '1' },
+    });
+    const result = await publishOnce(context, devChangeSet('pull-request', 'main-1', 'main-2'));
+    expect(result.action).toBe('created');
+    expect(
+      context.server.requests
+        .filter((request) => request.path.endsWith('/git/blobs'))
+        .map((request) => request.status),
+    ).toEqual([403, 201]);
+    expect(context.logger.warnings()[0]).toContain('secondary rate limit');
+    expect(await context.server.readFile(BRANCH, VALUES_PATH)).toBe(valuesFile('main-2'));
+  });
+});
+
 describe('compare-and-swap', () => {
   it('reports a conflict when the branch moves between reading and updating it, and the retry wins', async () => {
     const context = await start();
@@ -357,6 +378,49 @@ describe('compare-and-swap', () => {
     expect(retry.action).toBe('pushed');
     expect(await context.server.readFile('main', 'README.md')).toBe('raced\n');
     expect(await context.server.readFile('main', VALUES_PATH)).toBe(valuesFile('main-2'));
+  });
+});
+
+describe('two runs at once', () => {
+  /** The main program's loop: on a lost compare-and-swap, read the unit again and retry. */
+  async function publishWithRetry(context: Context, changeSet: ChangeSet): Promise<PublishResult> {
+    for (let attempt = 1; ; attempt += 1) {
+      try {
+        return await publishOnce(context, changeSet);
+      } catch (error) {
+        if (!(error instanceof PublishConflict) || attempt === 6) throw error;
+      }
+    }
+  }
+
+  it('end with one pull request whose title, body and branch agree', async () => {
+    const first = await start();
+    const secondLogger = recordingLogger();
+    const secondClient = clientFor(first.settings, secondLogger);
+    const second: Context = {
+      ...first,
+      client: secondClient,
+      logger: secondLogger,
+      publisher: createPublisher({
+        client: secondClient,
+        settings: first.settings,
+        logger: secondLogger,
+        sleep: () => Promise.resolve(),
+      }),
+    };
+
+    await Promise.all([
+      publishWithRetry(first, devChangeSet('pull-request', 'main-1', 'main-2')),
+      publishWithRetry(second, devChangeSet('pull-request', 'main-1', 'main-3')),
+    ]);
+
+    const pulls = first.server.listPulls();
+    expect(pulls).toHaveLength(1);
+    const onBranch = await first.server.readFile(BRANCH, VALUES_PATH);
+    const tag = pulls[0]?.title.match(/to (main-\d)/)?.[1] ?? 'no tag in title';
+    expect(onBranch).toBe(valuesFile(tag));
+    expect(pulls[0]?.body).toContain(`\`${tag}\``);
+    expect(await pullRequestDiff(first.server, BRANCH)).toEqual([VALUES_PATH]);
   });
 });
 
@@ -430,6 +494,18 @@ describe('merge, auto-merge, push, dry-run', () => {
     expect(context.server.listPulls()[0]?.autoMerge).toMatchObject({ mergeMethod: 'squash' });
     expect(await context.server.completeAutoMerges()).toEqual([1]);
     expect(await context.server.readFile('main', VALUES_PATH)).toBe(valuesFile('main-2'));
+  });
+
+  it('auto-merge: a newer tag keeps the auto-merge already enabled', async () => {
+    const context = await start({ allowAutoMerge: true });
+    context.server.setMergeable(1, null);
+    await publishOnce(context, devChangeSet('auto-merge', 'main-1', 'main-2'));
+    const result = await publishOnce(context, devChangeSet('auto-merge', 'main-1', 'main-3'));
+
+    expect(result).toMatchObject({ action: 'auto-merge-enabled', number: 1 });
+    expect(count(context.server, 'graphql/enablePullRequestAutoMerge')).toBe(1);
+    expect(await context.server.completeAutoMerges()).toEqual([1]);
+    expect(await context.server.readFile('main', VALUES_PATH)).toBe(valuesFile('main-3'));
   });
 
   it('auto-merge: a pull request in clean status is merged directly', async () => {

@@ -493,6 +493,13 @@ export function createPublisher(options: PublisherOptions): Publisher {
       pull = opened.pull;
       action = opened.created ? 'created' : 'updated';
     }
+    // Another run may have moved the branch while this one rewrote the title and body; then the
+    // text describes a head that is gone, and the unit is read and published again.
+    const headNow = await refSha(state.branch);
+    if (headNow !== headSha)
+      throw new PublishConflict(
+        `${state.branch} in ${where} moved while #${pull.number} was being updated; reading it again.`,
+      );
     if (action !== 'unchanged') await decorate(pull.number, policy, action === 'created', warnings);
     logger.info(`${capitalise(action)} #${pull.number} ${pull.url} (${title}).`);
 
