@@ -254,6 +254,16 @@ describe('config file → errors with file, line, expected form and did-you-mean
       `${CONFIG}:4: \`targets\` must be a non-empty list of targets; found the string \`example\`.`,
     ],
     [
+      'no images',
+      'images: {}\ntargets: []\n',
+      `${CONFIG}:1: \`images\` must be a map from alias to image, e.g. \`frontend: { repository: org/frontend }\`; found an empty map.`,
+    ],
+    [
+      'an image without anything',
+      'images:\n  web:\ntargets: []\n',
+      `${CONFIG}:2: image \`web\` must be a map with \`repository:\` and optional \`strategy\`, \`allow-tags\`, \`helm\`, …, or a repository string; found nothing.`,
+    ],
+    [
       'misspelt image key',
       'images:\n  web:\n    repository: org/web\n    stratgy: semver\ntargets: []\n',
       `${CONFIG}:4: unknown key \`stratgy\` in image \`web\`; expected one of \`repository\`, \`strategy\`, \`constraint\`, \`allow-tags\`, \`ignore-tags\`, \`platforms\`, \`allow-downgrade\`, \`min-age\`, \`helm\`. Did you mean \`strategy\`?`,

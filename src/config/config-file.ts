@@ -282,10 +282,10 @@ class ConfigFileReader {
     const images = new Map<string, ImageDraft>();
     const expected = 'a map from alias to image, e.g. `frontend: { repository: org/frontend }`';
     const node = entry.value;
-    if (!isMap(node))
+    if (!isMap(node) || node.items.length === 0)
       this.fail(
         node ?? entry.keyNode,
-        `\`images\` must be ${expected}; found ${describeNode(node)}.`,
+        `\`images\` must be ${expected}; found ${isMap(node) ? 'an empty map' : describeNode(node)}.`,
       );
     for (const pair of node.items) {
       const keyNode = pair.key as Node | null;

@@ -96,7 +96,7 @@ export function draftFromInputs(raw: RawInputs): SettingsDraft {
   const writeBack = raw['write-back-target'].trim();
   const targetLocation = inputLocation('write-back-target');
   let target: TargetDraft;
-  if (writeBack === 'argocd-override' || writeBack === 'git') {
+  if (writeBack === 'argocd-override') {
     const app = raw['app-name'].trim();
     if (app === '') {
       throw new ConfigurationError(
