@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-
 import { ConfigurationError } from '../../src/errors.js';
-import { formatKeyPath, parseKeyPath } from '../../src/writers/yaml-path.js';
+import { isScalar, parseDocument } from 'yaml';
+
+import { formatKeyPath, lookupPath, parseKeyPath } from '../../src/writers/yaml-path.js';
 
 describe('parseKeyPath', () => {
   it.each([
@@ -46,5 +47,34 @@ describe('formatKeyPath', () => {
     [['a\\b'], 'a\\\\b'],
   ])('%j is %s', (segments, key) => {
     expect(formatKeyPath(segments)).toBe(key);
+  });
+});
+
+describe('lookupPath', () => {
+  const describeLookup = (text: string, key: string): string => {
+    const doc = parseDocument(text, { merge: true });
+    const found = lookupPath(doc, parseKeyPath(key, 'f'));
+    if (found.kind === 'found')
+      return `found ${isScalar(found.node) ? String(found.node.value) : String(found.node)}`;
+    if (found.kind === 'blocked') return `blocked at ${found.index}`;
+    return 'missing';
+  };
+
+  it.each([
+    ['a:\n  tag: v1\n', 'a.tag', 'found v1'],
+    ['a:\n  tag:\n', 'a.tag', 'found null'],
+    ['a:\n  image: x\n', 'a.tag', 'missing'],
+    ['a:\n', 'a.tag', 'missing'],
+    ['b: 1\n', 'a.tag', 'missing'],
+    ['a: x\n', 'a.tag', 'blocked at 1'],
+    ['a: [1]\n', 'a.tag', 'blocked at 1'],
+    ['- 1\n', 'a.tag', 'blocked at 0'],
+    ['t: &t v2\na:\n  tag: *t\n', 'a.tag', 'found v2'],
+    ['m: &m {tag: v3}\na: *m\n', 'a.tag', 'found v3'],
+    ['m: &m {tag: v4}\na:\n  <<: *m\n', 'a.tag', 'found v4'],
+    ['m: &m {tag: v4}\na:\n  <<: *m\n  tag: v5\n', 'a.tag', 'found v5'],
+    ['"a.b":\n  tag: v6\n', 'a\\.b.tag', 'found v6'],
+  ])('%j at %s is %s', (text, key, expected) => {
+    expect(describeLookup(text, key)).toBe(expected);
   });
 });

@@ -24,6 +24,7 @@ import {
   findPair,
   formatKeyPath,
   isEmptyValue,
+  lookupPath,
   parseKeyPath,
   scalarText,
 } from './yaml-path.js';
@@ -72,25 +73,20 @@ export function editValuesFile(
 export function readValue(text: string, key: string, file: string): string | undefined {
   const source = parseYamlSource(text, file);
   const path = parseKeyPath(key, file);
-  const doc = source.doc;
-  if (!doc) return undefined;
-  let node: unknown = doc.contents;
-  for (const [index, segment] of path.entries()) {
-    if (isAlias(node)) node = node.resolve(doc);
-    if (isEmptyValue(node) || node === undefined) return undefined;
-    if (!isMap(node)) throw pathError(source, key, path, index, node as Node, 'read');
-    const pair = findPair(node, segment) ?? findMerged(node, segment, doc);
-    if (!pair) return undefined;
-    node = pair.value;
+  if (!source.doc) return undefined;
+  const found = lookupPath(source.doc, path);
+  if (found.kind === 'missing') return undefined;
+  if (found.kind === 'blocked') {
+    throw pathError(source, key, path, found.index, found.node, 'read');
   }
-  if (isAlias(node)) node = node.resolve(doc);
+  const node = found.node;
   if (isCollection(node)) {
     throw new ConfigurationError(
       `cannot read ${key}: it holds ${describeNode(node)}, not a single value; point the helm key at a single value inside it`,
       { source: file, line: source.lineOf(node.range?.[0] ?? 0) },
     );
   }
-  return scalarText(node as Node | null);
+  return scalarText(node);
 }
 
 // One change per key, the last one winning, in first-seen order.

@@ -110,6 +110,29 @@ export function isEmptyValue(node: unknown): boolean {
   return node === null || (isScalar(node) && node.value === null && node.source === '');
 }
 
+/** Where a dotted path leads in a document, the way Helm reads it (aliases and merges followed). */
+export type PathLookup =
+  /** The value node at the path (an alias already resolved); null for `key:` with no value. */
+  | { readonly kind: 'found'; readonly node: Node | null }
+  /** A key on the way, or the last one, is absent (or an intermediate map is empty). */
+  | { readonly kind: 'missing' }
+  /** `path[index - 1]` (the document root for 0) holds `node`, which is not a map. */
+  | { readonly kind: 'blocked'; readonly index: number; readonly node: Node | null };
+
+export function lookupPath(doc: Document, path: readonly string[]): PathLookup {
+  let node: unknown = doc.contents;
+  for (const [index, segment] of path.entries()) {
+    if (isAlias(node)) node = node.resolve(doc);
+    if (node === undefined || isEmptyValue(node)) return { kind: 'missing' };
+    if (!isMap(node)) return { kind: 'blocked', index, node: node as Node | null };
+    const pair = findPair(node, segment) ?? findMerged(node, segment, doc);
+    if (!pair) return { kind: 'missing' };
+    node = pair.value;
+  }
+  if (isAlias(node)) node = node.resolve(doc);
+  return { kind: 'found', node: (node ?? null) as Node | null };
+}
+
 /** What a node is, for messages. */
 export function describeNode(node: Node | null | undefined): string {
   if (isMap(node)) return 'a map';
