@@ -4,7 +4,14 @@
  * Routes answer with a sequence of responses (the last one repeats); every request is recorded.
  */
 import { createHash } from 'node:crypto';
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type Server,
+  type ServerResponse,
+} from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface RecordedRequest {
@@ -32,7 +39,7 @@ export interface ScriptedServer {
   /** `127.0.0.1:<port>` */
   readonly host: string;
   readonly port: number;
-  /** `http://127.0.0.1:<port>` */
+  /** `http://127.0.0.1:<port>`, or `https://` with TLS. */
   readonly origin: string;
   readonly requests: RecordedRequest[];
   /** The most requests that were open at the same time. */
@@ -44,17 +51,20 @@ export interface ScriptedServer {
   close(): Promise<void>;
 }
 
-export async function startScriptedServer(): Promise<ScriptedServer> {
+/** With `tls`, the server speaks HTTPS with that certificate (e.g. from the harness's test CA). */
+export async function startScriptedServer(
+  options: { tls?: { certificatePem: string; keyPem: string } } = {},
+): Promise<ScriptedServer> {
   const routes = new Map<
     string,
     { responses: (ScriptedResponse | ScriptedHandler)[]; served: number }
   >();
   const requests: RecordedRequest[] = [];
-  const hanging = new Set<import('node:http').ServerResponse>();
+  const hanging = new Set<ServerResponse>();
   let inFlight = 0;
   let maxInFlight = 0;
 
-  const server: Server = createServer((incoming, outgoing) => {
+  const handler = (incoming: IncomingMessage, outgoing: ServerResponse): void => {
     const url = new URL(incoming.url ?? '/', 'http://127.0.0.1');
     const recorded: RecordedRequest = {
       method: incoming.method ?? 'GET',
@@ -99,14 +109,17 @@ export async function startScriptedServer(): Promise<ScriptedServer> {
     };
     if (response.delayMs) setTimeout(answer, response.delayMs);
     else answer();
-  });
+  };
+  const server: Server = options.tls
+    ? createHttpsServer({ cert: options.tls.certificatePem, key: options.tls.keyPem }, handler)
+    : createServer(handler);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
 
   return {
     host: `127.0.0.1:${port}`,
     port,
-    origin: `http://127.0.0.1:${port}`,
+    origin: `${options.tls ? 'https' : 'http'}://127.0.0.1:${port}`,
     requests,
     maxInFlight: () => maxInFlight,
     on(method, path, ...responses) {

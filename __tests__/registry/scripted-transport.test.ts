@@ -1,4 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RegistrySettings } from '../../src/config/settings.js';
 import { RegistryError } from '../../src/errors.js';
 import type { Logger } from '../../src/logging.js';
@@ -16,6 +19,10 @@ import {
   type RecordedRequest,
   type ScriptedServer,
 } from '../harness/scripted-registry.js';
+import {
+  createServerCertificates,
+  type ServerCertificates,
+} from '../harness/registry/certificates.js';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
@@ -1008,5 +1015,86 @@ describe('image index', () => {
 
     const error = await rejection(registryClient.getMetadata(image, 'v1', ['linux/amd64']));
     expect(error.message).toContain(`expected ${child.manifestDigest}`);
+  });
+});
+
+describe('HTTPS registry with plain-HTTP neighbours', () => {
+  let certificates: ServerCertificates;
+  let directory: string;
+
+  beforeAll(async () => {
+    directory = await mkdtemp(path.join(os.tmpdir(), 'scripted-tls-'));
+    certificates = await createServerCertificates(directory);
+  });
+  afterAll(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  async function tlsServer(): Promise<ScriptedServer> {
+    const started = await startScriptedServer({
+      tls: { certificatePem: certificates.serverCertPem, keyPem: certificates.serverKeyPem },
+    });
+    servers.push(started);
+    return started;
+  }
+
+  it('does not send credentials to a plain-HTTP token realm', async () => {
+    const registry = await tlsServer();
+    const tokens = await server();
+    tokens.on('GET', '/token', { status: 200, body: { token: 't' } });
+    registry.on('GET', '/v2/', {
+      status: 401,
+      headers: { 'www-authenticate': `Bearer realm="${tokens.origin}/token",service="s"` },
+    });
+    const { registry: registryClient, image } = client(registry, {
+      insecureRegistries: [],
+      caCertificates: certificates.caPem,
+      credentials: [{ host: registry.host, username: 'u', password: 'secret-pw', source: 'test' }],
+    });
+
+    const error = await rejection(registryClient.listTags(image));
+    expect(error.message).toContain(
+      `refusing to send the credentials for ${registry.host} over plain HTTP`,
+    );
+    expect(tokens.requests).toHaveLength(0);
+  });
+
+  it('asks a plain-HTTP realm for an anonymous token (nothing secret is sent)', async () => {
+    const registry = await tlsServer();
+    const tokens = await server();
+    tokens.on('GET', '/token', { status: 200, body: { token: 'anonymous-token' } });
+    registry.on('GET', '/v2/', {
+      status: 401,
+      headers: { 'www-authenticate': `Bearer realm="${tokens.origin}/token",service="s"` },
+    });
+    registry.on('GET', '/v2/team/app/tags/list', (request) =>
+      request.headers.authorization === 'Bearer anonymous-token'
+        ? { status: 200, body: { tags: ['v1'] } }
+        : { status: 401 },
+    );
+    const { registry: registryClient, image } = client(registry, {
+      insecureRegistries: [],
+      caCertificates: certificates.caPem,
+    });
+
+    expect(await registryClient.listTags(image)).toEqual(['v1']);
+  });
+
+  it('refuses a redirect from HTTPS to plain HTTP', async () => {
+    const registry = await tlsServer();
+    const storage = await server();
+    registry.on('GET', '/v2/', { status: 200 });
+    registry.on('GET', '/v2/team/app/tags/list', {
+      status: 307,
+      headers: { location: `${storage.origin}/tags` },
+    });
+    const { registry: registryClient, image } = client(registry, {
+      insecureRegistries: [],
+      caCertificates: certificates.caPem,
+    });
+
+    const error = await rejection(registryClient.listTags(image));
+    expect(error.message).toContain('redirects from HTTPS to plain HTTP');
+    expect(storage.requests).toHaveLength(0);
   });
 });
