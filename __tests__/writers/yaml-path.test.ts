@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError } from '../../src/errors.js';
 import { isScalar, parseDocument } from 'yaml';
 
+import { ConfigurationError } from '../../src/errors.js';
 import { formatKeyPath, lookupPath, parseKeyPath } from '../../src/writers/yaml-path.js';
 
 describe('parseKeyPath', () => {
