@@ -165,7 +165,7 @@ describe('inputs → settings', () => {
         platforms: 'linux/amd64, linux/arm64/v8',
         'allow-downgrade': 'true',
         'min-age': '1h30m',
-        'helm-image-name': 'images.{alias}.repository',
+        'helm-image-name': 'images.{alias}\\.io.repository',
         'helm-image-tag': 'images.{alias}.tag',
         mode: 'auto-merge',
         'merge-method': 'rebase',
@@ -188,7 +188,7 @@ describe('inputs → settings', () => {
               minAgeSeconds: 5400,
             }),
             helm: {
-              imageName: 'images.frontend.repository',
+              imageName: 'images.frontend\\.io.repository',
               imageTag: 'images.frontend.tag',
               imageSpec: undefined,
             },
@@ -378,8 +378,8 @@ describe('inputs → errors', () => {
     ],
     [
       'bad helm key',
-      { ...EXAMPLE, 'helm-image-tag': '{alias} tag' },
-      'input helm-image-tag: helm image-tag `{alias} tag` is not a dotted Helm key such as `{alias}.image.tag` or `frontend.tag`.',
+      { ...EXAMPLE, 'helm-image-tag': '{alias}..tag' },
+      'input helm-image-tag: helm key "frontend..tag" is not a dotted key path: part 2 is empty; write it like frontend.image, with \\. for a dot inside a key',
     ],
     [
       'concurrency 0',

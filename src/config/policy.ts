@@ -1,5 +1,6 @@
 import { ConfigurationError, formatLocation, type ConfigLocation } from '../errors.js';
 import { DEFAULT_TRACKED_TAG } from '../strategy/digest.js';
+import { parseKeyPath } from '../writers/yaml-path.js';
 import {
   globToRegExp,
   isValidOciTag,
@@ -204,31 +205,21 @@ export function buildPublishPolicy(fields: PublishFields): PublishPolicy {
   };
 }
 
-const HELM_KEY_PATTERN = /^[A-Za-z0-9_-]+(?:\.[A-Za-z0-9_-]+)*$/;
-
-function expandHelmKey(
-  field: Located<string> | undefined,
-  alias: string,
-  what: string,
-): string | undefined {
+function expandHelmKey(field: Located<string> | undefined, alias: string): string | undefined {
   if (field === undefined || field.value.trim() === '') return undefined;
   const key = field.value.trim().split('{alias}').join(alias);
-  if (!HELM_KEY_PATTERN.test(key)) {
-    throw new ConfigurationError(
-      `${what} \`${field.value}\` is not a dotted Helm key such as \`{alias}.image.tag\` or \`frontend.tag\`.`,
-      field.location,
-    );
-  }
+  // The writers' own parser, so a key accepted here is a key they can follow (`a\.b` included).
+  parseKeyPath(key, formatLocation(field.location));
   return key;
 }
 
 /** Helm keys of one image: `image-spec` when set (name and tag are then unused), else name and tag. */
 export function buildHelmKeys(fields: HelmFields, alias: string): HelmKeys {
-  const imageSpec = expandHelmKey(fields.imageSpec, alias, 'helm image-spec');
+  const imageSpec = expandHelmKey(fields.imageSpec, alias);
   if (imageSpec !== undefined) return { imageName: undefined, imageTag: undefined, imageSpec };
   return {
-    imageName: expandHelmKey(fields.imageName, alias, 'helm image-name') ?? `${alias}.image`,
-    imageTag: expandHelmKey(fields.imageTag, alias, 'helm image-tag') ?? `${alias}.tag`,
+    imageName: expandHelmKey(fields.imageName, alias) ?? `${alias}.image`,
+    imageTag: expandHelmKey(fields.imageTag, alias) ?? `${alias}.tag`,
     imageSpec: undefined,
   };
 }
