@@ -819,6 +819,7 @@ describe('GitHub API emulator: GraphQL', () => {
     expect(response.status).toBe(200);
     const body = (await response.json()) as { errors: { message: string }[] };
     expect(body.errors[0]?.message).toContain('noSuchField');
+    expect(server.violations.join('\n')).toContain('noSuchField');
   });
 });
 
@@ -1063,5 +1064,86 @@ describe('OpenAPI contract', () => {
       },
     };
     expect(contract.checkResponse(match, 200, 'application/json', commit)).toEqual([]);
+  });
+});
+
+describe('GitHub API emulator: required status checks', () => {
+  it('blocks merges and pushes to the protected base until the checks pass', async () => {
+    const server = await start({ requiredChecks: ['ci'], allowAutoMerge: true });
+    const octokit = client(server);
+    const { owner, repo } = server;
+    const head = await commitOnBranch(server, 'bump', { 'a.txt': '1\n' });
+    const created = await octokit.rest.pulls.create({
+      owner,
+      repo,
+      title: 'Bump',
+      head: 'bump',
+      base: 'main',
+    });
+    const number = created.data.number;
+    await octokit.rest.pulls.get({ owner, repo, pull_number: number });
+    const blocked = await octokit.rest.pulls.get({ owner, repo, pull_number: number });
+    expect([blocked.data.mergeable, blocked.data.mergeable_state]).toEqual([true, 'blocked']);
+    expect(
+      (await octokit.rest.repos.getBranch({ owner, repo, branch: 'main' })).data.protected,
+    ).toBe(true);
+
+    const merge = await failure(octokit.rest.pulls.merge({ owner, repo, pull_number: number }));
+    expect([merge.status, merge.message]).toEqual([
+      405,
+      expect.stringContaining('Required status check "ci" is expected.'),
+    ]);
+    const push = await failure(
+      octokit.rest.git.updateRef({ owner, repo, ref: 'heads/main', sha: head }),
+    );
+    expect([push.status, push.message]).toEqual([
+      422,
+      expect.stringContaining('Required status check "ci" is expected.'),
+    ]);
+
+    // Blocked is exactly when GitHub accepts auto-merge.
+    await octokit.graphql(
+      `mutation($id: ID!) { enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: MERGE }) { clientMutationId } }`,
+      { id: created.data.node_id },
+    );
+    expect(server.listPulls()[0]?.autoMerge).toMatchObject({
+      mergeMethod: 'merge',
+      enabledBy: 'github-actions[bot]',
+    });
+
+    server.passChecks(number);
+    const clean = await octokit.rest.pulls.get({ owner, repo, pull_number: number });
+    expect(clean.data.mergeable_state).toBe('clean');
+    await octokit.rest.pulls.merge({ owner, repo, pull_number: number, merge_method: 'merge' });
+    expect(await server.readFile('main', 'a.txt')).toBe('1\n');
+    expect(server.violations).toEqual([]);
+  });
+
+  it('merges auto-merge pull requests when completeAutoMerges says the checks passed', async () => {
+    const server = await start({ requiredChecks: ['ci'], allowAutoMerge: true });
+    const octokit = client(server);
+    await commitOnBranch(server, 'bump', { 'a.txt': '1\n' });
+    const created = await octokit.rest.pulls.create({
+      owner: 'acme',
+      repo: 'charts',
+      title: 'Bump',
+      head: 'bump',
+      base: 'main',
+    });
+    await octokit.graphql(
+      `mutation($id: ID!) { enablePullRequestAutoMerge(input: { pullRequestId: $id, mergeMethod: SQUASH }) { clientMutationId } }`,
+      { id: created.data.node_id },
+    );
+    expect(await server.completeAutoMerges()).toEqual([created.data.number]);
+    const tip = await server.branchSha('main');
+    const { stdout } = await run('git', [
+      '--git-dir',
+      server.gitDir,
+      'log',
+      '-1',
+      '--format=%s',
+      tip ?? '',
+    ]);
+    expect(stdout.trim()).toBe(`Bump (#${created.data.number})`);
   });
 });

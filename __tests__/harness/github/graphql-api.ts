@@ -43,6 +43,8 @@ export interface GraphqlAnswer {
   readonly body: unknown;
   /** Top-level fields of the operation, e.g. `createCommitOnBranch`. */
   readonly fields: readonly string[];
+  /** Why the document is not valid against GitHub's schema (a client bug, like an OpenAPI violation). */
+  readonly problems: readonly string[];
 }
 
 type JsonRecord = Record<string, unknown>;
@@ -79,13 +81,23 @@ export async function executeGraphql(
     document = parse(query);
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { status: 200, fields: [], body: { errors: [{ message, type: 'PARSE_ERROR' }] } };
+    return {
+      status: 200,
+      fields: [],
+      problems: [message],
+      body: { errors: [{ message, type: 'PARSE_ERROR' }] },
+    };
   }
   const fields = topLevelFields(document, operationName);
   const schema = githubGraphqlSchema();
   const invalid = validate(schema, document);
   if (invalid.length > 0) {
-    return { status: 200, fields, body: { errors: invalid.map((error) => formatError(error)) } };
+    return {
+      status: 200,
+      fields,
+      problems: invalid.map((error) => error.message),
+      body: { errors: invalid.map((error) => formatError(error)) },
+    };
   }
   const result = await execute({
     schema,
@@ -97,6 +109,7 @@ export async function executeGraphql(
   return {
     status: 200,
     fields,
+    problems: [],
     body: {
       ...(result.data === undefined ? {} : { data: result.data }),
       ...(result.errors ? { errors: result.errors.map((error) => formatError(error)) } : {}),
@@ -239,6 +252,9 @@ async function createCommitOnBranch(
     `Expected branch to point to "${expectedHeadOid}" but it did not. Pull and try again.`,
   );
   if (current !== expectedHeadOid) throw stale;
+  const check = state.missingCheck(branch, '');
+  if (check)
+    throw new GraphqlFailure('UNPROCESSABLE', `Required status check "${check}" is expected.`);
   const changes = new Map<string, PathChange>();
   const fileChanges = asRecord(input.fileChanges);
   for (const deletion of Array.isArray(fileChanges.deletions) ? fileChanges.deletions : []) {

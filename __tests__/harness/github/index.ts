@@ -40,6 +40,12 @@ export interface GitHubServerOptions {
   allowAutoMerge?: boolean;
   /** Setting "Allow GitHub Actions to create … pull requests"; false → 403 for `ghs_` tokens. */
   actionsCanCreatePullRequests?: boolean;
+  /**
+   * Branch protection on the default branch with these required status checks: pull requests are
+   * `blocked` until `passChecks`, merges answer 405 and pushes 422 `Required status check "x" is
+   * expected.` Default none.
+   */
+  requiredChecks?: string[];
 }
 
 /** An injected failure, consumed in order of registration. */
@@ -89,7 +95,9 @@ export interface RunningGitHub {
   listPulls(): PullRecord[];
   /** Forces `mergeable` (null = still computing; false → 405 on merge); undefined = computed again. */
   setMergeable(pull: number, mergeable: boolean | null | undefined): void;
-  /** Merges every open pull request with auto-merge enabled, as GitHub does once checks pass. */
+  /** The required checks pass on the pull request's current head commit. */
+  passChecks(pull: number): void;
+  /** Checks pass and every open pull request with auto-merge enabled is merged, as on GitHub. */
   completeAutoMerges(): Promise<number[]>;
   close(): Promise<void>;
 }
@@ -151,6 +159,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       defaultBranch,
       allowAutoMerge: options.allowAutoMerge ?? false,
       actionsCanCreatePullRequests: options.actionsCanCreatePullRequests ?? true,
+      requiredChecks: options.requiredChecks ?? [],
     },
     () => baseUrl,
   );
@@ -275,6 +284,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
           }
           const result = await executeGraphql(state, actor, body);
           if (result.fields.length > 0) record.operationId = `graphql/${result.fields.join(',')}`;
+          for (const problem of result.problems) violations.push(`${where} (GraphQL): ${problem}`);
           return { status: result.status, body: result.body };
         });
       }
@@ -370,11 +380,18 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       if (mergeable === undefined) state.mergeableOverrides.delete(pull);
       else state.mergeableOverrides.set(pull, mergeable);
     },
+    passChecks: (number) => {
+      const pull = state.findPull(number);
+      if (!pull) throw new Error(`passChecks(): there is no pull request #${number}`);
+      state.passedChecks.add(pull.headSha);
+    },
     completeAutoMerges: async () => {
       const merged: number[] = [];
+      await state.syncPulls();
       for (const pull of state.pulls) {
         if (pull.state !== 'open' || !pull.autoMerge) continue;
         state.mergeableOverrides.delete(pull.number);
+        state.passedChecks.add(pull.headSha);
         await state.mergePull(pull, {
           method: pull.autoMerge.mergeMethod,
           actor: pull.autoMerge.enabledBy,
@@ -413,6 +430,7 @@ function errorAnswer(error: unknown, where: string, violations: string[]): Route
 function send(response: ServerResponse, answer: RouteAnswer): void {
   const headers: Record<string, string> = {
     'x-github-media-type': 'github.v3; format=json',
+    'x-github-request-id': randomBytes(8).toString('hex').toUpperCase(),
     'x-ratelimit-limit': '5000',
     'x-ratelimit-remaining': '4999',
     'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600),

@@ -16,6 +16,8 @@ export interface RepositorySettings {
   readonly defaultBranch: string;
   readonly allowAutoMerge: boolean;
   readonly actionsCanCreatePullRequests: boolean;
+  /** Required status checks on the default branch (branch protection); empty = unprotected. */
+  readonly requiredChecks: readonly string[];
 }
 
 export function identityOf(login: string, time: number = nowSeconds()): Identity {
@@ -40,6 +42,8 @@ export class RepositoryState {
   readonly mergeableOverrides = new Map<number, boolean | null>();
   /** Pull requests whose next read answers `mergeable: null` (GitHub computes it lazily). */
   private readonly mergeabilityPending = new Set<number>();
+  /** Commits whose required checks have passed (`passChecks`). */
+  readonly passedChecks = new Set<string>();
   private nextNumber = 1;
   private nextId = 1000;
   readonly createdAt = timestamp();
@@ -183,16 +187,34 @@ export class RepositoryState {
    */
   async mergeability(pull: PullRecord, consumePending: boolean): Promise<Mergeability> {
     const override = this.mergeableOverrides.get(pull.number);
-    if (override !== undefined) return describeMergeable(override);
-    if (pull.state !== 'open') return describeMergeable(null);
+    if (override !== undefined) return this.describe(pull, override);
+    if (pull.state !== 'open') return this.describe(pull, null);
     if (this.mergeabilityPending.has(pull.number)) {
       if (consumePending) this.mergeabilityPending.delete(pull.number);
-      return describeMergeable(null);
+      return this.describe(pull, null);
     }
     const baseTip = await this.branchSha(pull.base);
-    if (!baseTip) return describeMergeable(false);
+    if (!baseTip) return this.describe(pull, false);
     const merged = await this.git.mergeTrees(baseTip, pull.headSha);
-    return describeMergeable(merged !== undefined);
+    return this.describe(pull, merged !== undefined);
+  }
+
+  /** The first required check that has not passed for a commit pushed to `branch`, if any. */
+  missingCheck(branch: string, sha: string): string | undefined {
+    if (branch !== this.settings.defaultBranch || this.passedChecks.has(sha)) return undefined;
+    return this.settings.requiredChecks[0];
+  }
+
+  private describe(pull: PullRecord, mergeable: boolean | null): Mergeability {
+    if (mergeable === null) return { mergeable, mergeableState: 'unknown' };
+    if (!mergeable) return { mergeable, mergeableState: 'dirty' };
+    const blocked = this.missingCheck(pull.base, pull.headSha) !== undefined;
+    return { mergeable, mergeableState: blocked ? 'blocked' : 'clean' };
+  }
+
+  /** GitHub's answer for a push or merge that a required status check blocks. */
+  requiredCheckError(status: 405 | 409 | 422, check: string): GitHubApiError {
+    return new GitHubApiError(status, `Required status check "${check}" is expected.`);
   }
 
   /** Merges a pull request into its base with GitHub's commit shapes for each method. */
@@ -218,6 +240,8 @@ export class RepositoryState {
     if (!baseTip) throw new GitHubApiError(405, 'Pull Request is not mergeable');
     const mergedTree = await this.git.mergeTrees(baseTip, pull.headSha);
     if (mergedTree === undefined) throw new GitHubApiError(405, 'Pull Request is not mergeable');
+    const check = this.missingCheck(pull.base, pull.headSha);
+    if (check) throw this.requiredCheckError(405, check);
 
     const committer = identityOf(SERVER_COMMITTER);
     let newTip: string;
@@ -296,11 +320,4 @@ export class RepositoryState {
     }
     return tip;
   }
-}
-
-function describeMergeable(mergeable: boolean | null): Mergeability {
-  return {
-    mergeable,
-    mergeableState: mergeable === null ? 'unknown' : mergeable ? 'clean' : 'dirty',
-  };
 }

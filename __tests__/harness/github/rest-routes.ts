@@ -195,7 +195,7 @@ const getBranch: Route = async ({ state, params }) => {
         self: `${repoUrl}/branches/${encodeURIComponent(branch)}`,
         html: `${view.apiUrl}/${view.owner}/${view.repo}/tree/${encodeURIComponent(branch)}`,
       },
-      protected: false,
+      protected: state.missingCheck(branch, '') !== undefined,
       protection: {
         enabled: false,
         required_status_checks: { enforcement_level: 'off', contexts: [], checks: [] },
@@ -402,6 +402,10 @@ const updateRef: Route = async (context) => {
   if (!force && !(await state.git.isAncestor(current, sha))) {
     throw unprocessable('Update is not a fast forward');
   }
+  const check = ref.startsWith('refs/heads/')
+    ? state.missingCheck(ref.slice('refs/heads/'.length), sha)
+    : undefined;
+  if (check) throw state.requiredCheckError(422, check);
   // Compare-and-swap against the value just checked: a concurrent writer makes this fail.
   if (!(await state.git.compareAndSwap(ref, sha, current))) {
     throw unprocessable(force ? 'Reference cannot be updated' : 'Update is not a fast forward');
@@ -665,6 +669,8 @@ const putContent: Route = async (context) => {
     throw new GitHubApiError(409, `${path} does not match ${expectedBlob ?? '""'}`);
   }
   if (!existing && expectedBlob !== undefined) throw unprocessable('"sha" wasn\'t supplied.');
+  const check = tip ? state.missingCheck(branch, '') : undefined;
+  if (check) throw state.requiredCheckError(409, check);
   const blob = await state.git.writeBlob(content);
   const tree = await state.git.writeTree(
     baseTree,
