@@ -11,7 +11,7 @@ import { restoreMetadataCache, saveMetadataCache } from './metadata-cache.js';
 import { createGitHubClient } from './publish/octokit.js';
 import { stepSummary } from './publish/body.js';
 import { createRegistryClient } from './registry/client.js';
-import { pullRequestRecords } from './report.js';
+import { pullRequestRecords, usageMarkdown } from './report.js';
 
 /**
  * The action: settings → event → resolve → write → publish → outputs. The only place that
@@ -81,7 +81,10 @@ async function runAction(logger: Logger): Promise<JobReport | undefined> {
       now: () => new Date(),
     });
     setOutputs(report);
-    await core.summary.addRaw(stepSummary(report.changeSets, report.results)).write();
+    await core.summary
+      .addRaw(stepSummary(report.changeSets, report.results))
+      .addRaw(usageMarkdown(registry.usage()))
+      .write();
     return report;
   } finally {
     await registry.close();

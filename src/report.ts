@@ -64,3 +64,26 @@ export function jsonReport(report: JobReport, usage: ReadonlyMap<string, Registr
     registryUsage: usageRecord(usage),
   };
 }
+
+/** A markdown table of registry requests and bytes per image, for the job summary. */
+export function usageMarkdown(usage: ReadonlyMap<string, RegistryUsage>): string {
+  if (usage.size === 0) return '';
+  const rows = [...usage.entries()].sort(([a], [b]) => (a < b ? -1 : 1));
+  const total = rows.reduce(
+    (sum, [, entry]) => ({
+      requests: sum.requests + entry.requests,
+      bytes: sum.bytes + entry.bytes,
+    }),
+    { requests: 0, bytes: 0 },
+  );
+  const lines = [
+    '### Registry requests',
+    '',
+    '| Image | Requests | Bytes |',
+    '|---|---:|---:|',
+    ...rows.map(([image, entry]) => `| \`${image}\` | ${entry.requests} | ${entry.bytes} |`),
+    `| **total** | **${total.requests}** | **${total.bytes}** |`,
+    '',
+  ];
+  return lines.join('\n');
+}

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { usageMarkdown, usageRecord } from '../src/report.js';
+
+describe('registry usage', () => {
+  it('is a table per image, sorted, with a total row', () => {
+    const usage = new Map([
+      ['docker.io/lyzhang1999/frontend', { requests: 12, bytes: 4096 }],
+      ['docker.io/lyzhang1999/backend', { requests: 3, bytes: 1000 }],
+    ]);
+    expect(usageMarkdown(usage)).toBe(
+      [
+        '### Registry requests',
+        '',
+        '| Image | Requests | Bytes |',
+        '|---|---:|---:|',
+        '| `docker.io/lyzhang1999/backend` | 3 | 1000 |',
+        '| `docker.io/lyzhang1999/frontend` | 12 | 4096 |',
+        '| **total** | **15** | **5096** |',
+        '',
+      ].join('\n'),
+    );
+    expect(usageRecord(usage)).toEqual({
+      'docker.io/lyzhang1999/frontend': { requests: 12, bytes: 4096 },
+      'docker.io/lyzhang1999/backend': { requests: 3, bytes: 1000 },
+    });
+  });
+
+  it('is empty when no request was made', () => {
+    expect(usageMarkdown(new Map())).toBe('');
+  });
+});
