@@ -196,6 +196,13 @@ spec:
     expect(settings.targets.map((target) => target.name)).toEqual(['a', 'd']);
   });
 
+  it('explains a repository too large to search', async () => {
+    const files = createLocalChartFiles(fixture('kubernetes-example'), { maxWalkEntries: 3 });
+    await expect(load(files)).rejects.toThrow(
+      'input config-source: cannot search the repository for Argo CD manifests: glob `**/*.{yaml,yml}` walks more than 3 entries; use a narrower pattern. With a repository this large, describe the images and targets in a config file instead of `config-source: argocd`.',
+    );
+  });
+
   it('warns about annotations it does not use, with did-you-mean', async () => {
     const logger = recordingLogger();
     const files = memoryChartFiles({

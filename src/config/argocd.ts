@@ -103,7 +103,18 @@ export async function draftFromArgoCd(
 }
 
 async function findManifests(files: ChartFiles, logger: Logger): Promise<Manifest[]> {
-  const paths = (await files.glob('**/*.{yaml,yml}')).filter(
+  let found: string[];
+  try {
+    found = await files.glob('**/*.{yaml,yml}');
+  } catch (error) {
+    if (!(error instanceof ConfigurationError)) throw error;
+    throw new ConfigurationError(
+      `cannot search the repository for Argo CD manifests: ${error.message} With a repository this ` +
+        'large, describe the images and targets in a config file instead of `config-source: argocd`.',
+      { source: 'input config-source' },
+    );
+  }
+  const paths = found.filter(
     // A chart's templates are Go templates, not YAML, and never hold the Application itself.
     (path) => !path.split('/').slice(0, -1).includes('templates'),
   );
