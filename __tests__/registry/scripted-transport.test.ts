@@ -12,6 +12,7 @@ import {
 } from '../../src/registry/client.js';
 import { MetadataCache } from '../../src/registry/cache.js';
 import { imageKey, parseImageReference } from '../../src/registry/reference.js';
+import { vendorFor } from '../../src/registry/vendors.js';
 import {
   digestOf,
   startScriptedServer,
@@ -1078,6 +1079,37 @@ describe('HTTPS registry with plain-HTTP neighbours', () => {
     });
 
     expect(await registryClient.listTags(image)).toEqual(['v1']);
+  });
+
+  it("uses a vendor adapter's known challenge: the first request already carries a token", async () => {
+    const registry = await tlsServer();
+    const tokens = await tlsServer();
+    tokens.on('GET', '/token', { status: 200, body: { token: 'preauth-token' } });
+    registry.on('GET', '/v2/team/app/tags/list', (request) =>
+      request.headers.authorization === 'Bearer preauth-token'
+        ? { status: 200, body: { tags: ['v1'] } }
+        : { status: 401 },
+    );
+    const vendor = {
+      name: 'Scripted Hub',
+      knownChallenge: {
+        scheme: 'bearer',
+        params: { realm: `${tokens.origin}/token`, service: 'hub' },
+      },
+      readRateLimit: (headers: Readonly<Record<string, string>>) =>
+        vendorFor('docker.io').readRateLimit(headers),
+    };
+    const { registry: registryClient, image } = client(
+      registry,
+      { insecureRegistries: [], caCertificates: certificates.caPem },
+      { vendorFor: () => vendor },
+    );
+
+    expect(await registryClient.listTags(image)).toEqual(['v1']);
+    expect(registry.requests.map((request) => `${request.method} ${request.path}`)).toEqual([
+      'GET /v2/team/app/tags/list',
+    ]);
+    expect(tokens.requests[0]?.query.get('service')).toBe('hub');
   });
 
   it('refuses a redirect from HTTPS to plain HTTP', async () => {

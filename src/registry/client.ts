@@ -20,7 +20,7 @@ import type {
   RegistryUsage,
   TagMetadata,
 } from './types.js';
-import { vendorFor, type RateLimit } from './vendors.js';
+import { vendorFor, type RateLimit, type RegistryVendor } from './vendors.js';
 
 export interface RegistryClientOptions {
   readonly settings: RegistrySettings;
@@ -36,6 +36,8 @@ export interface RegistryClientOptions {
   readonly retry?: Partial<RetryPolicy>;
   readonly tagList?: Partial<TagListOptions>;
   readonly maxRedirects?: number;
+  /** Vendor adapters by canonical registry name; default the built-in ones (Docker Hub, GHCR, generic). */
+  readonly vendorFor?: (registry: string) => RegistryVendor;
   /** For NODE_EXTRA_CA_CERTS when a ca-file replaces Node's default CA list; default process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
@@ -74,7 +76,13 @@ export function createRegistryClient(options: RegistryClientOptions): ManagedReg
   for (const secret of credentialSecrets(settings.credentials)) logger.setSecret(secret);
   const credentials = new CredentialStore(settings.credentials);
   const auth = new RegistryAuth({ http, logger, now });
-  const transport = new RegistryTransport({ http, auth, credentials, logger, vendorFor });
+  const transport = new RegistryTransport({
+    http,
+    auth,
+    credentials,
+    logger,
+    vendorFor: options.vendorFor ?? vendorFor,
+  });
   const manifests = new ManifestReader(transport);
   const tagListOptions = { ...DEFAULT_TAG_LIST_OPTIONS, ...options.tagList };
   const runReads = new Map<string, Promise<TagMetadata>>();
