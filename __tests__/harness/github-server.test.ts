@@ -939,6 +939,39 @@ describe('GitHub API emulator: faults and the OpenAPI check', () => {
   });
 });
 
+describe('GitHub API emulator: pagination', () => {
+  it('pages pulls/list with a Link header that octokit.paginate follows', async () => {
+    const server = await start();
+    const octokit = client(server);
+    for (const branch of ['one', 'two', 'three']) {
+      await server.commit(branch, { [`${branch}.txt`]: `${branch}\n` });
+      await octokit.rest.pulls.create({
+        owner: 'acme',
+        repo: 'charts',
+        title: branch,
+        head: branch,
+        base: 'main',
+      });
+    }
+    const firstPage = await octokit.rest.pulls.list({ owner: 'acme', repo: 'charts', per_page: 2 });
+    expect(firstPage.data.map((pull) => pull.title)).toEqual(['three', 'two']);
+    expect(firstPage.headers.link).toContain('rel="next"');
+    const all = await octokit.paginate(octokit.rest.pulls.list, {
+      owner: 'acme',
+      repo: 'charts',
+      per_page: 2,
+    });
+    expect(all.map((pull) => pull.title)).toEqual(['three', 'two', 'one']);
+    const oldestFirst = await octokit.rest.pulls.list({
+      owner: 'acme',
+      repo: 'charts',
+      sort: 'updated',
+    });
+    expect(oldestFirst.data.map((pull) => pull.number)).toEqual([1, 2, 3]);
+    expect(server.violations).toEqual([]);
+  });
+});
+
 describe('GitHub API emulator: concurrency', () => {
   it('lets only one of two simultaneous creates of the same pull request succeed', async () => {
     const server = await start();

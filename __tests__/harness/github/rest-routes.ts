@@ -425,9 +425,10 @@ const deleteRef: Route = async ({ state, params }) => {
   return { status: 204 };
 };
 
+/** `created` (by number) and `updated` are emulated; other sorts fall back to `created`. */
 function sortPulls(pulls: PullRecord[], sort: string, direction: string): PullRecord[] {
   const key = (pull: PullRecord): string | number =>
-    sort === 'updated' ? pull.updatedAt : sort === 'created' ? pull.number : pull.number;
+    sort === 'updated' ? pull.updatedAt : pull.number;
   const sorted = [...pulls].sort((a, b) => {
     const left = key(a);
     const right = key(b);
@@ -450,7 +451,8 @@ const listPulls: Route = ({ state, query }) => {
   }
   if (base) pulls = pulls.filter((pull) => pull.base === base);
   const sort = query.get('sort') ?? 'created';
-  pulls = sortPulls(pulls, sort, query.get('direction') ?? (sort === 'created' ? 'desc' : 'desc'));
+  // GitHub: "desc when sort is created or sort is not specified, otherwise asc".
+  pulls = sortPulls(pulls, sort, query.get('direction') ?? (sort === 'created' ? 'desc' : 'asc'));
   const perPage = Math.min(Number(query.get('per_page') ?? 30) || 30, 100);
   const page = Math.max(Number(query.get('page') ?? 1) || 1, 1);
   const slice = pulls.slice((page - 1) * perPage, page * perPage);
