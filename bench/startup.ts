@@ -1,0 +1,102 @@
+/**
+ * Start-up of the action bundle: from spawning `node dist/index.js` to the first HTTP request it
+ * makes. A small server on 127.0.0.1 stands in for both the GitHub API (GITHUB_API_URL) and the
+ * registry (the `images` input), records when the first request arrives, answers 404, and the
+ * child is then stopped.
+ */
+import { spawn } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { spread, type Spread } from './measure.js';
+
+const FIRST_REQUEST_TIMEOUT_MS = 20_000;
+
+export interface StartupResult {
+  readonly toFirstRequest: Spread;
+  /** The first request of the last run, e.g. `GET /repos/bench/chart`. */
+  readonly firstRequest: string;
+}
+
+/** The environment of an Actions step with only what the action reads, pointed at `origin`. */
+function actionEnvironment(host: string, workDirectory: string): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(process.env)) {
+    if (/^(INPUT_|GITHUB_|RUNNER_|ACTIONS_)/.test(name)) continue;
+    env[name] = value;
+  }
+  return {
+    ...env,
+    GITHUB_ACTIONS: 'true',
+    GITHUB_API_URL: `http://${host}`,
+    GITHUB_GRAPHQL_URL: `http://${host}/graphql`,
+    GITHUB_SERVER_URL: `http://${host}`,
+    GITHUB_REPOSITORY: 'bench/chart',
+    GITHUB_EVENT_NAME: 'workflow_dispatch',
+    GITHUB_WORKSPACE: workDirectory,
+    RUNNER_TEMP: workDirectory,
+    INPUT_IMAGES: `app=${host}/bench/app`,
+    'INPUT_INSECURE-REGISTRIES': host,
+    'INPUT_APP-NAME': 'bench',
+    'INPUT_CONFIG-SOURCE': 'inputs',
+    INPUT_REPOSITORY: 'bench/chart',
+    INPUT_TOKEN: 'bench-token-not-a-secret',
+    INPUT_CACHE: 'false',
+  };
+}
+
+export async function measureActionStartup(
+  actionEntry: string,
+  repeats: number,
+): Promise<StartupResult> {
+  let onFirst: ((request: IncomingMessage) => void) | undefined;
+  const server = createServer((request, response) => {
+    const notify = onFirst;
+    onFirst = undefined;
+    notify?.(request);
+    response.writeHead(404, { 'content-type': 'application/json' });
+    response.end('{"message":"Not Found"}');
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  const host = `127.0.0.1:${port}`;
+  const workDirectory = await mkdtemp(path.join(os.tmpdir(), 'helm-image-updater-startup-'));
+  const samples: number[] = [];
+  let firstRequest = '';
+  try {
+    for (let run = 0; run < repeats; run++) {
+      const arrived = new Promise<{ at: number; request: IncomingMessage }>((resolve) => {
+        onFirst = (request) => resolve({ at: performance.now(), request });
+      });
+      const started = performance.now();
+      const child = spawn(process.execPath, [actionEntry], {
+        env: actionEnvironment(host, workDirectory),
+        cwd: workDirectory,
+        stdio: 'ignore',
+      });
+      const exited = new Promise<void>((resolve) => child.on('close', () => resolve()));
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<undefined>((resolve) => {
+        timer = setTimeout(() => resolve(undefined), FIRST_REQUEST_TIMEOUT_MS);
+      });
+      const first = await Promise.race([arrived, exited.then(() => undefined), timeout]);
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      await exited;
+      onFirst = undefined;
+      if (!first) {
+        throw new Error(
+          `${actionEntry} made no HTTP request within ${FIRST_REQUEST_TIMEOUT_MS} ms (or exited before one)`,
+        );
+      }
+      samples.push(first.at - started);
+      firstRequest = `${first.request.method ?? '?'} ${first.request.url ?? '?'}`;
+    }
+  } finally {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+    await rm(workDirectory, { recursive: true, force: true });
+  }
+  return { toFirstRequest: spread(samples), firstRequest };
+}
