@@ -10,7 +10,14 @@ import {
   validateConstraint,
 } from '../strategy/index.js';
 import { didYouMean } from './did-you-mean.js';
-import type { HelmKeys, MergeMethod, PublishMode, PublishPolicy, TagPolicy } from './settings.js';
+import {
+  DEFAULT_PLATFORMS,
+  type HelmKeys,
+  type MergeMethod,
+  type PublishMode,
+  type PublishPolicy,
+  type TagPolicy,
+} from './settings.js';
 
 /** A value as the user wrote it, with where: errors point at the input or file line. */
 export interface Located<T> {
@@ -108,7 +115,7 @@ export function buildTagPolicy(
   } else if (strategy === 'digest') {
     constraint = DEFAULT_TRACKED_TAG;
   }
-  const platforms = fields.platforms?.value ?? ['linux/amd64'];
+  const platforms = fields.platforms?.value ?? DEFAULT_PLATFORMS;
   for (const platform of platforms) {
     if (!/^[a-z0-9]+\/[a-z0-9_]+(?:\/[a-z0-9]+)?$/.test(platform)) {
       throw new ConfigurationError(
