@@ -241,11 +241,21 @@ describe('plain HTTP registry (insecure-registries)', () => {
       // Another platform needs another child config: fetched, not answered from the cache.
       const amd64 = await second.getMetadata(image, 'multi-oci', ['linux/amd64']);
       expect(amd64.created).toBe('2025-04-01T10:00:00Z');
+      const afterPlatform = second.usage().get(`${registry.host}/team/app`)?.requests ?? 0;
+      expect(afterPlatform).toBeGreaterThan(0);
       // A digest that differs from the cached one means the tag moved: fetched again.
+      secondCache.set(`${registry.host}/team/app`, 'main-old', {
+        metadata: { ...fresh, tag: 'main-old', digest: `sha256:${'0'.repeat(64)}` },
+        configPlatform: undefined,
+      });
       const moved = await second.getMetadata(image, 'main-old', ['linux/amd64'], {
         digest: pushed['main-old']?.digest,
       });
       expect(moved.digest).toBe(pushed['main-old']?.digest);
+      expect(moved.created).toBe('2025-01-01T10:00:00Z');
+      expect(second.usage().get(`${registry.host}/team/app`)?.requests).toBeGreaterThan(
+        afterPlatform,
+      );
     } finally {
       await rm(directory, { recursive: true, force: true });
     }
