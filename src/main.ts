@@ -60,12 +60,10 @@ async function runAction(logger: Logger): Promise<JobReport | undefined> {
   const client = createGitHubClient(github, { logger });
   const workspace = createGitHubWorkspace({ client, settings: github, logger });
   const files = await workspace.baseFiles();
-  // ghcr.io accepts the workflow token; the `token` input stands in when GITHUB_TOKEN is not exported.
-  const registryEnv = { ...env, GITHUB_TOKEN: env.GITHUB_TOKEN ?? github.token };
-  const settings = await loadSettings(raw, files, registryEnv, logger);
+  const settings = await loadSettings(raw, files, env, logger);
 
   const cache =
-    raw.cache === 'true' ? await restoreMetadataCache(settings, env, logger) : undefined;
+    settings.registry.cache ? await restoreMetadataCache(settings, env, logger) : undefined;
   const registry = createRegistryClient({
     settings: settings.registry,
     logger,
