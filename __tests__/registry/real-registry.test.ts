@@ -15,7 +15,9 @@ import { loadCache, saveCache } from '../../src/registry/cache.js';
 import { createRegistryClient, type ManagedRegistryClient } from '../../src/registry/client.js';
 import { parseImageReference } from '../../src/registry/reference.js';
 import {
+  startFaultProxy,
   startRegistry,
+  type FaultProxy,
   type PushedImage,
   type RunningRegistry,
 } from '../harness/registry/index.js';
@@ -463,4 +465,100 @@ describe('token auth with anonymous pull', () => {
       { scope: 'repository:team/public:pull', authorization: 'none', status: 200 },
     ]);
   });
+});
+
+describe('real registry behind a fault proxy', () => {
+  let registry: RunningRegistry;
+  let proxy: FaultProxy;
+  let pushed: PushedImage;
+
+  beforeAll(async () => {
+    registry = await startRegistry({ auth: 'token', users: { robot: 'proxy-pass' } });
+    pushed = await registry.push('team/app', 'v1', {
+      created: '2025-07-01T00:00:00Z',
+      platforms: ['linux/amd64', 'linux/arm64'],
+      labels: { k: 'v' },
+    });
+    proxy = await startFaultProxy(registry.url, { tokenServerUrl: registry.tokenServerUrl });
+  });
+  afterAll(async () => {
+    await proxy.close();
+    await registry.close();
+  });
+
+  function proxiedClient() {
+    const sleeps: number[] = [];
+    const created = createRegistryClient({
+      settings: settings(registry, {
+        insecureRegistries: [proxy.host],
+        credentials: [
+          { host: proxy.host, username: 'robot', password: 'proxy-pass', source: 'test' },
+        ],
+      }),
+      logger: silentLogger,
+      sleep: (ms) => {
+        sleeps.push(ms);
+        return Promise.resolve();
+      },
+      random: () => 0,
+    });
+    openClients.push(created);
+    return {
+      registryClient: created,
+      sleeps,
+      image: parseImageReference(`${proxy.host}/team/app`),
+    };
+  }
+
+  it('rides out 429, 503, a reset, a truncated body and a failing token request', async () => {
+    const tokenPath = new URL(registry.tokenServerUrl ?? 'http://x/token').pathname;
+    proxy.setRules([
+      { path: new RegExp(`^${tokenPath}`), times: 1, action: { kind: 'respond', status: 503 } },
+      {
+        path: /\/tags\/list/,
+        times: 1,
+        action: { kind: 'respond', status: 429, headers: { 'retry-after': '2' } },
+      },
+      {
+        method: 'GET',
+        path: /\/manifests\/v1$/,
+        times: 1,
+        action: { kind: 'respond', status: 503 },
+      },
+      { method: 'GET', path: /\/manifests\/sha256:/, times: 1, action: { kind: 'truncate' } },
+      { method: 'GET', path: /\/blobs\//, times: 1, action: { kind: 'reset' } },
+    ]);
+    const { registryClient, sleeps, image } = proxiedClient();
+
+    expect(await registryClient.listTags(image)).toEqual(['v1']);
+    const metadata = await registryClient.getMetadata(image, 'v1', ['linux/arm64']);
+    expect(metadata).toMatchObject({
+      digest: pushed.digest,
+      platforms: ['linux/amd64', 'linux/arm64'],
+      created: '2025-07-01T00:00:00Z',
+      labels: { k: 'v' },
+    });
+    expect(sleeps).toContain(2000);
+    expect(sleeps).toHaveLength(5);
+    expect(proxy.requests.filter((request) => request.fault !== undefined)).toHaveLength(5);
+  });
+
+  it.each([
+    // The registry's Docker-Content-Digest still names the real body, so the change is caught there.
+    [{ kind: 'invalid-json' } as const, 'does not match its digest'],
+    [
+      { kind: 'rewrite-digest', digest: `sha256:${'f'.repeat(64)}` } as const,
+      'does not match its digest',
+    ],
+  ])(
+    'reports a manifest altered in transit (%j), naming image and tag',
+    async (action, message) => {
+      proxy.setRules([{ method: 'GET', path: /\/manifests\/v1$/, action }]);
+      const { registryClient, image } = proxiedClient();
+
+      const error = await rejection(registryClient.getMetadata(image, 'v1', ['linux/amd64']));
+      expect(error.message).toContain(`${proxy.host}/team/app:v1`);
+      expect(error.message).toContain(message);
+    },
+  );
 });
