@@ -136,8 +136,14 @@ export class RegistryHttp {
     const lower = host.toLowerCase();
     const withoutPort = lower.replace(/:\d+$/, '');
     return this.options.insecureHosts.some((entry) => {
-      const normalised = entry.trim().toLowerCase();
-      return normalised === lower || normalised === withoutPort;
+      // Entries may be written as URLs (`http://host:5000/`): compare the host part only.
+      const normalised =
+        entry
+          .trim()
+          .toLowerCase()
+          .replace(/^[a-z][a-z0-9+.-]*:\/\//, '')
+          .split('/')[0] ?? '';
+      return normalised.length > 0 && (normalised === lower || normalised === withoutPort);
     });
   }
 
