@@ -4,7 +4,7 @@
  */
 import { execFile, spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -14,13 +14,14 @@ import { Agent, request } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { parseAccessLogLine, requestKind } from './registry/access-log.js';
-import { parsePlatform } from './registry/image-push.js';
+import { parsePlatform } from './registry/image-build.js';
 import { parseScope } from './registry/token-server.js';
 import {
   MANIFEST_ACCEPT,
   startFaultProxy,
   startRegistry,
   type FaultProxy,
+  type ImageSpec,
   type RegistryOptions,
   type RunningRegistry,
 } from './registry/index.js';
@@ -640,6 +641,135 @@ describe('fault proxy in front of a plain registry', () => {
   });
 });
 
+describe('seeding the storage directly', () => {
+  let registry: RunningRegistry;
+  const images: { tag: string; image: ImageSpec }[] = [
+    { tag: 'single', image: { created: '2024-01-01T00:00:00Z', labels: { a: 'b' } } },
+    { tag: 'no-date', image: { created: null } },
+    {
+      tag: 'multi',
+      image: {
+        created: '2024-02-01T00:00:00Z',
+        platforms: ['linux/amd64', 'linux/arm/v7'],
+        format: 'docker',
+      },
+    },
+    {
+      tag: 'attested',
+      image: { created: '2024-03-01T00:00:00Z', platforms: ['linux/arm64'], attestations: true },
+    },
+  ];
+  const filesUnder = (directory: string): Record<string, string> =>
+    Object.fromEntries(
+      readdirSync(directory, { recursive: true, withFileTypes: true })
+        .filter((entry) => entry.isFile())
+        .map((entry) => {
+          const file = path.join(entry.parentPath, entry.name);
+          return [path.relative(directory, file), readFileSync(file, 'utf8')];
+        }),
+    );
+
+  beforeAll(async () => {
+    registry = await startRegistry({ auth: 'basic' });
+  });
+  afterAll(async () => {
+    await registry?.close();
+  });
+
+  it('writes the same files a push over HTTP makes, and returns the same digests', async () => {
+    const pushed = await registry.pushMany('compare/pushed', images, 1);
+    const seeded = await registry.seed('compare/seeded', images);
+    expect(seeded).toEqual(pushed);
+    const repositories = path.join(
+      registry.directory,
+      'data/docker/registry/v2/repositories/compare',
+    );
+    const pushedFiles = filesUnder(path.join(repositories, 'pushed'));
+    expect(Object.keys(pushedFiles).length).toBeGreaterThan(10);
+    expect(filesUnder(path.join(repositories, 'seeded'))).toEqual(pushedFiles);
+  });
+
+  it('serves seeded images to skopeo like pushed ones', async () => {
+    const creds = Object.entries(registry.users)
+      .map(([user, password]) => `${user}:${password}`)
+      .at(0);
+    await registry.seed('seeded/app', images);
+    const listed = JSON.parse(
+      await skopeo(registry, ['list-tags', `docker://${registry.host}/seeded/app`], { creds }),
+    ) as { Tags: string[] };
+    expect([...listed.Tags].sort()).toEqual(images.map((entry) => entry.tag).sort());
+    const single = JSON.parse(
+      await skopeo(
+        registry,
+        ['inspect', '--no-tags', `docker://${registry.host}/seeded/app:single`],
+        {
+          creds,
+        },
+      ),
+    ) as SkopeoInspect;
+    expect([single.Created, single.Labels]).toEqual(['2024-01-01T00:00:00Z', { a: 'b' }]);
+    const arm = JSON.parse(
+      await skopeo(
+        registry,
+        ['inspect', '--no-tags', `docker://${registry.host}/seeded/app:multi`],
+        { creds },
+        ['--override-arch', 'arm', '--override-variant', 'v7'],
+      ),
+    ) as SkopeoInspect;
+    expect([arm.Created, arm.Architecture]).toEqual(['2024-02-01T00:00:00Z', 'arm']);
+  });
+
+  it('moves a tag when it is seeded again with another image', async () => {
+    const [first] = await registry.seed('seeded/moving', [
+      { tag: 'latest', image: { created: '2024-01-01T00:00:00Z' } },
+    ]);
+    const [second] = await registry.seed('seeded/moving', [
+      { tag: 'latest', image: { created: '2024-01-02T00:00:00Z' } },
+    ]);
+    const agent = new Agent({});
+    try {
+      const response = await request(`${registry.url}/v2/seeded/moving/manifests/latest`, {
+        method: 'HEAD',
+        dispatcher: agent,
+        headers: {
+          Accept: MANIFEST_ACCEPT,
+          Authorization: registry.authorization('seeded/moving') ?? '',
+        },
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+      await response.body.dump();
+      expect(second?.digest).not.toBe(first?.digest);
+      expect(response.headers['docker-content-digest']).toBe(second?.digest);
+    } finally {
+      await agent.close();
+    }
+  });
+
+  it('brings back a tag whose manifest was deleted over HTTP', async () => {
+    const image = { created: '2024-04-01T00:00:00Z' };
+    const [seeded] = await registry.seed('seeded/deleted', [{ tag: 'v1', image }]);
+    const tags = async (): Promise<string[]> => {
+      const response = await request(`${registry.url}/v2/seeded/deleted/tags/list`, {
+        headers: { Authorization: registry.authorization('seeded/deleted') ?? '' },
+        signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+      });
+      return ((await response.body.json()) as { tags: string[] | null }).tags ?? [];
+    };
+    expect(await tags()).toEqual(['v1']);
+    await registry.deleteManifest('seeded/deleted', seeded?.digest ?? '');
+    expect(await tags()).toEqual([]);
+    await registry.seed('seeded/deleted', [{ tag: 'v1', image }]);
+    expect(await tags()).toEqual(['v1']);
+  });
+
+  it('refuses names the registry would not accept', async () => {
+    await expect(registry.seed('Team/App', images)).rejects.toThrow(/repository name/);
+    await expect(
+      registry.seed('team/app', [{ tag: '-bad', image: { created: null } }]),
+    ).rejects.toThrow(/tag/);
+  });
+});
+
 describe('registry process lifecycle', () => {
   const refusesConnections = async (url: string): Promise<boolean> => {
     try {
@@ -747,5 +877,49 @@ describe('pushMany at benchmark scale', () => {
     ) as { Tags: string[] };
     expect(listed.Tags.length).toBe(2_000);
     expect(new Set(listed.Tags)).toEqual(new Set(images.map((image) => image.tag)));
+  });
+
+  it('seeds 20 000 tags and the registry serves them', { timeout: 300_000 }, async () => {
+    const images = Array.from({ length: 20_000 }, (_, position) => ({
+      tag: `main-${position.toString(16).padStart(7, '0')}`,
+      image: {
+        created: new Date(Date.UTC(2024, 0, 1) + ((position * 7919) % 20_000) * 60_000),
+        platforms: position % 2 === 0 ? ['linux/amd64'] : ['linux/amd64', 'linux/arm64'],
+      },
+    }));
+    const started = performance.now();
+    const seeded = await registry.seed('bench/seeded', images);
+    const seconds = (performance.now() - started) / 1000;
+    console.log(
+      `seed: 20 000 tags (half of them two-platform) in ${seconds.toFixed(2)} s ` +
+        `(${(20_000 / seconds).toFixed(0)} tags/s)`,
+    );
+
+    const listed = JSON.parse(
+      await skopeo(registry, ['list-tags', `docker://${registry.host}/bench/seeded`]),
+    ) as { Tags: string[] };
+    expect(listed.Tags.length).toBe(20_000);
+    const agent = new Agent({ connections: 8 });
+    try {
+      const sample = [0, 1, 9_999, 10_000, 19_999];
+      const reported = await Promise.all(
+        sample.map(async (position) => {
+          const response = await request(
+            `${registry.url}/v2/bench/seeded/manifests/${images[position]?.tag}`,
+            {
+              method: 'HEAD',
+              dispatcher: agent,
+              headers: { Accept: MANIFEST_ACCEPT },
+              signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
+            },
+          );
+          await response.body.dump();
+          return response.headers['docker-content-digest'];
+        }),
+      );
+      expect(reported).toEqual(sample.map((position) => seeded[position]?.digest));
+    } finally {
+      await agent.close();
+    }
   });
 });

@@ -19,6 +19,7 @@ import { countEntry, emptyCounts, parseAccessLogLine } from './access-log.js';
 import { createServerCertificates, createSigningCertificate } from './certificates.js';
 import { ImagePusher } from './image-push.js';
 import { findFreePort, RegistryProcess } from './registry-process.js';
+import { StorageSeeder } from './storage-seed.js';
 import { startTokenServer, type TokenServer } from './token-server.js';
 import type { RegistryOptions, RequestCounts, RunningRegistry } from './types.js';
 
@@ -31,7 +32,7 @@ export type {
   RunningRegistry,
   TokenRequest,
 } from './types.js';
-export { MANIFEST_ACCEPT, MEDIA_TYPES, sha256Digest } from './image-push.js';
+export { MANIFEST_ACCEPT, MEDIA_TYPES, sha256Digest } from './image-build.js';
 
 const execFileAsync = promisify(execFile);
 
@@ -312,6 +313,7 @@ async function createRunningRegistry(parts: RunningRegistryParts): Promise<Runni
   };
 
   const pusher = new ImagePusher({ baseUrl: parts.url, dispatcher, authorization });
+  const seeder = new StorageSeeder(path.join(parts.directory, 'data'));
   let closing: Promise<void> | undefined;
 
   // The readiness probes are not the test's traffic.
@@ -330,6 +332,7 @@ async function createRunningRegistry(parts: RunningRegistryParts): Promise<Runni
     tokenService: token?.service,
     push: (repository, tag, image) => pusher.push(repository, tag, image),
     pushMany: (repository, images, concurrency) => pusher.pushMany(repository, images, concurrency),
+    seed: (repository, images) => seeder.seedMany(repository, images),
     deleteManifest: (repository, digest) => pusher.deleteManifest(repository, digest),
     requestCounts: async (): Promise<RequestCounts> => {
       await flushAccessLog();
