@@ -462,7 +462,7 @@ export function diagnoseExcess(run: CliRun, minimum: number): ExcessDiagnosis {
   for (const line of (run.stderr ?? '').split('\n')) {
     const retry = /^debug: (\S+) \S+?(\/v2\/\S*): (.+); retry \d+ of \d+ in \d+ ms$/.exec(line);
     if (retry?.[3] !== undefined) {
-      const cause = retry[3].replace(/\d+/g, 'N');
+      const cause = retry[3].replace(/Retry-After \d+ s/, 'Retry-After N s');
       retriesByCause[cause] = (retriesByCause[cause] ?? 0) + 1;
       continue;
     }
