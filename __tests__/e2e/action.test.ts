@@ -6,6 +6,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { nodeBinaries } from '../harness/action-runner.js';
+import type { GitHubServerOptions } from '../harness/github/index.js';
+import type { RegistryOptions } from '../harness/registry/index.js';
 import {
   BRANCH,
   BUILDS,
@@ -16,6 +18,7 @@ import {
   expectedOverrideFile,
   fixtureFile,
   forcedRefUpdates,
+  helmChartFiles,
   jsonOutput,
   overrideInputs,
   startScenario,
@@ -279,6 +282,168 @@ describe.each(nodeBinaries())('chart layouts on $name', ({ path: node }) => {
   );
 });
 
+describe('publishing paths and failures of the bundled action', () => {
+  const node = process.execPath;
+
+  it(
+    'closes its pull request with a comment once main already has the tags',
+    async () => {
+      await withScenario(helmChartFiles, async (scenario) => {
+        await scenario.push('frontend', BUILDS);
+        await scenario.push('backend', BUILDS);
+        const first = await scenario.run({ node, inputs: overrideInputs(scenario) });
+        expect(first.exitCode, describeRun(first)).toBe(0);
+        const [pull] = scenario.openPulls();
+        expect(pull).toBeDefined();
+
+        // Someone lands the same values on main by hand.
+        const desired = expectedOverrideFile(scenario.host, NEWEST_BUILD, NEWEST_BUILD);
+        await scenario.github.commit('main', { [OVERRIDE_PATH]: desired });
+        const mainAfterHand = await scenario.github.branchSha('main');
+        const second = await scenario.run({ node, inputs: overrideInputs(scenario) });
+        expect(second.exitCode, describeRun(second)).toBe(0);
+
+        expect(scenario.openPulls()).toEqual([]);
+        const closed = scenario.github.listPulls().find((entry) => entry.number === pull?.number);
+        expect(closed?.state).toBe('closed');
+        expect(closed?.merged).toBe(false);
+        expect(closed?.comments.map((comment) => comment.body).join('\n')).toContain(
+          'already has the image tags',
+        );
+        expect(await scenario.github.branchSha('main')).toBe(mainAfterHand);
+        expect(await scenario.github.readFile('main', OVERRIDE_PATH)).toBe(desired);
+        expect(jsonOutput(second, 'pull-requests')).toMatchObject([
+          { target: 'example', action: 'closed', number: pull?.number },
+        ]);
+      });
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'keeps the pull request open with a warning when the repository does not allow auto-merge',
+    async () => {
+      await withScenario(helmChartFiles, async (scenario) => {
+        await scenario.push('frontend', BUILDS);
+        await scenario.push('backend', BUILDS);
+        const mainBefore = await scenario.github.branchSha('main');
+        const run = await scenario.run({
+          node,
+          inputs: { ...overrideInputs(scenario), mode: 'auto-merge' },
+        });
+        expect(run.exitCode, describeRun(run)).toBe(0);
+        expect(scenario.openPulls()).toHaveLength(1);
+        expect(scenario.openPulls()[0]?.autoMerge).toBeNull();
+        expect(await scenario.github.branchSha('main')).toBe(mainBefore);
+        expect(run.stdout).toMatch(
+          /::warning::Auto-merge could not be enabled on #1 .*Allow auto-merge/,
+        );
+      });
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'merges at once in auto-merge mode when nothing is left to wait for',
+    async () => {
+      await withScenario(
+        helmChartFiles,
+        async (scenario) => {
+          await scenario.push('frontend', BUILDS);
+          await scenario.push('backend', BUILDS);
+          const run = await scenario.run({
+            node,
+            inputs: { ...overrideInputs(scenario), mode: 'auto-merge' },
+          });
+          expect(run.exitCode, describeRun(run)).toBe(0);
+          expect(scenario.github.listPulls()).toMatchObject([{ state: 'closed', merged: true }]);
+          expect(await scenario.github.readFile('main', OVERRIDE_PATH)).toBe(
+            expectedOverrideFile(scenario.host, NEWEST_BUILD, NEWEST_BUILD),
+          );
+        },
+        { allowAutoMerge: true },
+      );
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'fails the step for an image it cannot resolve and still publishes the one it can',
+    async () => {
+      await withScenario(helmChartFiles, async (scenario) => {
+        await scenario.push('frontend', BUILDS);
+        // backend was never pushed: its repository does not exist in the registry.
+        const run = await scenario.run({ node, inputs: overrideInputs(scenario) });
+        expect(run.exitCode, describeRun(run)).toBe(1);
+        expect(run.stdout).toMatch(/::error::.*backend/);
+        const pulls = scenario.openPulls();
+        expect(pulls).toHaveLength(1);
+        expect(pulls[0]?.title).toBe(`chore(images): update frontend to ${NEWEST_BUILD}`);
+        const written = await scenario.github.readFile(BRANCH, OVERRIDE_PATH);
+        expect(written).toBe(
+          fixtureFile(OVERRIDE_PATH)
+            .replace('value: lyzhang1999/frontend', `value: ${scenario.image('frontend')}`)
+            .replace('value: "2682590"', `value: "${NEWEST_BUILD}"`),
+        );
+        expect(run.outputs.changed).toBe('true');
+      });
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'reads a registry behind TLS with a private CA and token auth, and never prints the password',
+    async () => {
+      const password = 'pull-only-Secret-42';
+      await withScenario(
+        helmChartFiles,
+        async (scenario) => {
+          await scenario.push('frontend', BUILDS);
+          await scenario.push('backend', BUILDS);
+          const run = await scenario.run({
+            node,
+            inputs: {
+              ...overrideInputs(scenario),
+              'insecure-registries': '',
+              'ca-file': scenario.registry.caFile ?? '',
+              'registry-credentials': `${scenario.host}=env:REGISTRY_LOGIN`,
+            },
+            env: { REGISTRY_LOGIN: `puller:${password}` },
+          });
+          expect(run.exitCode, describeRun(run)).toBe(0);
+          expect(await scenario.github.readFile(BRANCH, OVERRIDE_PATH)).toBe(
+            expectedOverrideFile(scenario.host, NEWEST_BUILD, NEWEST_BUILD),
+          );
+          // Announced for masking (the runner hides it), and nowhere else.
+          const lines = `${run.stdout}\n${run.stderr}`.split('\n');
+          expect(
+            lines
+              .filter((line) => line.includes(password))
+              .every((line) => line.startsWith('::add-mask::')),
+          ).toBe(true);
+          expect(lines.some((line) => line === `::add-mask::${password}`)).toBe(true);
+          for (const pull of scenario.github.listPulls()) {
+            expect(pull.body ?? '').not.toContain(password);
+          }
+          expect(run.summary).not.toContain(password);
+          // Tokens were asked with the exact pull scope of each repository, with the credentials.
+          const scopes = scenario.registry.tokenRequests
+            .filter((request) => request.status === 200)
+            .map((request) => request.scope);
+          expect(scopes).toContain('repository:lyzhang1999/frontend:pull');
+          expect(scopes).toContain('repository:lyzhang1999/backend:pull');
+          expect(
+            scenario.registry.tokenRequests.every((request) => request.username === 'puller'),
+          ).toBe(true);
+        },
+        {},
+        { tls: true, auth: 'token', users: { admin: 'admin-secret', puller: password } },
+      );
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
+
 const CONFIG_FILE = '.github/helm-image-updater.yml';
 
 /** Semver releases: by name v1.9.3 sorts last, by time v1.2.0 is newest; semver ^1 wants v1.10.0. */
@@ -338,8 +503,10 @@ function argocdLayoutFiles(): Record<string, string> {
 async function withScenario(
   files: () => Record<string, string>,
   body: (scenario: Scenario) => Promise<void>,
+  github: Omit<GitHubServerOptions, 'files'> = {},
+  registry: RegistryOptions = {},
 ): Promise<void> {
-  const scenario = await startScenario({ files: files() });
+  const scenario = await startScenario({ files: files(), github, registry });
   try {
     await body(scenario);
     expect(scenario.github.violations).toEqual([]);
