@@ -95,6 +95,35 @@ describe('concurrent runs of the bundled action', () => {
   );
 
   it(
+    'two runs updating an open pull request at once: one moves the branch, the other rereads it',
+    async () => {
+      // An open pull request with the oldest build.
+      const opening = await dispatchRun('main-f00dbab');
+      expect(opening.exitCode, describeRun(opening)).toBe(0);
+      const [pull] = scenario.openPulls();
+      const headBefore = await scenario.github.branchSha(BRANCH);
+      const mainBefore = await scenario.github.branchSha('main');
+
+      // Both newer than the pull request; both try to move its branch in the same instant.
+      holdUntilTogether(scenario, 'PATCH', UPDATE_BRANCH, 2);
+      const runs = await Promise.all([dispatchRun('main-b99bc73'), dispatchRun(NEWEST_BUILD)]);
+      for (const run of runs) expect(run.exitCode, describeRun(run)).toBe(0);
+
+      expect(scenario.github.listPulls().map((entry) => entry.number)).toEqual([pull?.number]);
+      expect(await scenario.github.readFile(BRANCH, OVERRIDE_PATH)).toBe(
+        frontendOnly(scenario, NEWEST_BUILD),
+      );
+      expect(scenario.openPulls()[0]?.title).toBe(
+        `chore(images): update frontend to ${NEWEST_BUILD}`,
+      );
+      expect(scenario.operations()).toContain('PATCH git/update-ref 422');
+      expect(await isAncestor(scenario, headBefore ?? '', BRANCH)).toBe(true);
+      expect(await scenario.github.branchSha('main')).toBe(mainBefore);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
     `${CONCURRENT_RUNS} runs at once against one target end in one pull request with the newest tag`,
     async () => {
       const mainBefore = await scenario.github.branchSha('main');
@@ -182,6 +211,7 @@ describe('concurrent runs of the bundled action', () => {
 });
 
 const CREATE_REF = /\/git\/refs$/;
+const UPDATE_BRANCH = /\/git\/refs\/heads(%2F|\/)helm-image-updater(%2F|\/)example$/;
 const BARRIER_TIMEOUT_MS = 60_000;
 
 /**
