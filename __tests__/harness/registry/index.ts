@@ -18,7 +18,7 @@ import { Agent, request } from 'undici';
 import { countEntry, emptyCounts, parseAccessLogLine } from './access-log.js';
 import { createServerCertificates, createSigningCertificate } from './certificates.js';
 import { ImagePusher } from './image-push.js';
-import { findFreePort, RegistryProcess } from './registry-process.js';
+import { findFreePort, REGISTRY_BINARY, RegistryProcess } from './registry-process.js';
 import { StorageSeeder } from './storage-seed.js';
 import { startTokenServer, type TokenServer } from './token-server.js';
 import type { RegistryOptions, RequestCounts, RunningRegistry } from './types.js';
@@ -125,6 +125,14 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
   if (authMode !== 'none' && pushUser === undefined) {
     throw new Error(`A registry with ${authMode} auth needs at least one user.`);
   }
+  const tokenLifetimeSeconds = options.tokenLifetimeSeconds ?? 300;
+  try {
+    accessSync(REGISTRY_BINARY, fsConstants.X_OK);
+  } catch {
+    throw new Error(
+      `${REGISTRY_BINARY} is missing: the registry harness needs the Debian package docker-registry (CNCF distribution 2.8).`,
+    );
+  }
   const directory = await mkdtemp(path.join(temporaryBase(), 'helm-image-updater-registry-'));
   let token: TokenServer | undefined;
   let dispatcher: Agent | undefined;
@@ -144,7 +152,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
         signing,
         users,
         anonymousPull: options.anonymousPull ?? false,
-        lifetimeSeconds: options.tokenLifetimeSeconds ?? 300,
+        lifetimeSeconds: tokenLifetimeSeconds,
         ...(certificates
           ? { tls: { certPem: certificates.serverCertPem, keyPem: certificates.serverKeyPem } }
           : {}),
@@ -203,6 +211,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
       token,
       dispatcher,
       registryProcess,
+      tokenLifetimeSeconds,
     });
   } catch (error) {
     await registryProcess?.stop();
@@ -251,6 +260,7 @@ interface RunningRegistryParts {
   token: TokenServer | undefined;
   dispatcher: Agent;
   registryProcess: RegistryProcess;
+  tokenLifetimeSeconds: number;
 }
 
 async function createRunningRegistry(parts: RunningRegistryParts): Promise<RunningRegistry> {
@@ -307,8 +317,9 @@ async function createRunningRegistry(parts: RunningRegistryParts): Promise<Runni
     const value = `Bearer ${token.mint(parts.pushUser, [
       { type: 'repository', name: repository, actions: ['pull', 'push', 'delete'] },
     ])}`;
-    // Renew well before expiry (the default lifetime is 300 s).
-    bearerByRepository.set(repository, { value, until: Date.now() + 60_000 });
+    // Renew well before expiry, however short the configured lifetime.
+    const renewAfterMs = Math.min(60_000, (parts.tokenLifetimeSeconds * 1000) / 2);
+    bearerByRepository.set(repository, { value, until: Date.now() + renewAfterMs });
     return value;
   };
 
