@@ -150,15 +150,33 @@ export function spread(values: readonly number[]): Spread {
   };
 }
 
-/** `node -e 0`: what any Node program pays before its first line runs. */
-export async function measureNodeStart(repeats: number): Promise<Spread> {
+/** `node -e 0`: what any Node program pays before its first line. */
+export function measureNodeStart(repeats: number): Promise<Spread> {
+  return measureNodeCommand(['-e', '0'], repeats).then((result) => result.wall);
+}
+
+/**
+ * A Node command run `repeats` times, e.g. `node dist/cli.js --help`: the cost of loading the
+ * bundle without any registry work. Peak RSS is the highest seen.
+ */
+export async function measureNodeCommand(
+  args: readonly string[],
+  repeats: number,
+): Promise<{ wall: Spread; maxRssKb: number | undefined }> {
   const samples: number[] = [];
+  let maxRssKb: number | undefined;
   for (let run = 0; run < repeats; run++) {
-    const measured = await measureProcess(process.execPath, ['-e', '0'], {
-      timeoutMs: 30_000,
+    const measured = await measureProcess(process.execPath, args, {
+      timeoutMs: 60_000,
       rss: true,
     });
+    if (measured.exitCode !== 0) {
+      throw new Error(
+        `node ${args.join(' ')} exited ${measured.exitCode}: ${measured.stderr.trim()}`,
+      );
+    }
     samples.push(measured.wallMs);
+    if (measured.maxRssKb !== undefined) maxRssKb = Math.max(maxRssKb ?? 0, measured.maxRssKb);
   }
-  return spread(samples);
+  return { wall: spread(samples), maxRssKb };
 }

@@ -7,7 +7,13 @@ import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import type { RequestCounts, RunningRegistry } from '../__tests__/harness/registry/index.js';
-import { measureNodeStart, measureProcess, spread, type Spread } from './measure.js';
+import {
+  measureNodeCommand,
+  measureNodeStart,
+  measureProcess,
+  spread,
+  type Spread,
+} from './measure.js';
 import { resolveNewestRaw } from './raw-client.js';
 import type { RepositoryTags } from './tags.js';
 
@@ -93,6 +99,8 @@ export interface ScenarioResult {
   readonly repeats: number;
   readonly pushSeconds: number;
   readonly nodeStart: Spread;
+  /** `node <cli> --help`: loading the bundle, no registry work. */
+  readonly cliLoad: { readonly wall: Spread; readonly maxRssKb: number | undefined };
   readonly skopeo: SkopeoFigures;
   readonly raw: RawFigures;
   readonly cold: RunSeries;
@@ -342,7 +350,10 @@ export async function runScenario(
   log(`   pushed in ${pushSeconds.toFixed(1)} s`);
 
   const nodeStart = await measureNodeStart(5);
-  log(`   node -e 0: ${nodeStart.median.toFixed(0)} ms`);
+  const cliLoad = await measureNodeCommand([env.cli, '--help'], 5);
+  log(
+    `   node -e 0: ${nodeStart.median.toFixed(0)} ms; cli --help: ${cliLoad.wall.median.toFixed(0)} ms`,
+  );
   const skopeo = await measureSkopeo(plan, env);
   log(
     `   skopeo list-tags: ${skopeo.listTags.median.toFixed(0)} ms; inspect ${skopeo.inspectPerTagMs.toFixed(0)} ms/tag`,
@@ -446,6 +457,7 @@ export async function runScenario(
     repeats: plan.repeats,
     pushSeconds,
     nodeStart,
+    cliLoad,
     skopeo,
     raw,
     cold,
