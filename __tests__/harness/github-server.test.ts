@@ -450,6 +450,50 @@ describe('GitHub API emulator: git data failures', () => {
     expect(server.violations).toEqual([]);
   });
 
+  it('answers symbolic links with their target and reads glob characters literally', async () => {
+    const server = await start();
+    const octokit = client(server);
+    const { owner, repo } = server;
+    const main = (await server.branchSha('main')) ?? '';
+    const base = await octokit.rest.git.getCommit({ owner, repo, commit_sha: main });
+    const tree = await octokit.rest.git.createTree({
+      owner,
+      repo,
+      base_tree: base.data.tree.sha,
+      tree: [
+        { path: 'link', mode: '120000', type: 'blob', content: 'README.md' },
+        { path: 'weird/[a].yaml', mode: '100644', type: 'blob', content: 'bracket\n' },
+        { path: 'weird/a.yaml', mode: '100644', type: 'blob', content: 'plain\n' },
+      ],
+    });
+    const commit = await octokit.rest.git.createCommit({
+      owner,
+      repo,
+      message: 'links',
+      tree: tree.data.sha,
+      parents: [main],
+    });
+    await octokit.rest.git.createRef({
+      owner,
+      repo,
+      ref: 'refs/heads/links',
+      sha: commit.data.sha,
+    });
+    const link = await octokit.rest.repos.getContent({ owner, repo, path: 'link', ref: 'links' });
+    expect(link.data).toMatchObject({ type: 'symlink', target: 'README.md' });
+    const bracket = await octokit.rest.repos.getContent({
+      owner,
+      repo,
+      path: 'weird/[a].yaml',
+      ref: 'links',
+    });
+    expect(
+      Buffer.from((bracket.data as { content: string }).content, 'base64').toString('utf8'),
+    ).toBe('bracket\n');
+    expect(await server.readFile('links', 'weird/[a].yaml')).toBe('bracket\n');
+    expect(server.violations).toEqual([]);
+  });
+
   it('keeps the exact bytes of committed files (CRLF, no final newline, UTF-8)', async () => {
     const server = await start();
     const tricky = 'a: "ü"\r\nb: 1';

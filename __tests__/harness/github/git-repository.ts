@@ -231,21 +231,17 @@ export class BareRepository {
   /** Entries of a tree; `recursive` lists blobs below sub-trees (and the sub-trees too). */
   async listTree(treeSha: string, recursive: boolean): Promise<TreeEntry[]> {
     const args = ['ls-tree', '-l', '-z', ...(recursive ? ['-r', '-t'] : []), treeSha];
-    const output = (await this.run(args)).toString('utf8');
-    return output
-      .split('\0')
-      .filter((line) => line !== '')
-      .map((line) => {
-        const tab = line.indexOf('\t');
-        const [mode = '', type = '', sha = '', size = ''] = line.slice(0, tab).split(/ +/);
-        const entry: TreeEntry = {
-          mode,
-          type: type as TreeEntry['type'],
-          sha,
-          path: line.slice(tab + 1),
-        };
-        return size === '-' ? entry : { ...entry, size: Number(size) };
-      });
+    return parseTreeListing((await this.run(args)).toString('utf8'));
+  }
+
+  /** The entry at an exact path below a tree (a file, link, submodule or directory). */
+  async entryAt(treeSha: string, path: string): Promise<TreeEntry | undefined> {
+    if (path === '') return undefined;
+    // Literal pathspecs: a path containing `*` must not be read as a glob.
+    const output = (
+      await this.run(['--literal-pathspecs', 'ls-tree', '-l', '-z', treeSha, '--', path])
+    ).toString('utf8');
+    return parseTreeListing(output).find((entry) => entry.path === path);
   }
 
   /** Builds a new tree from `baseTree` (or empty) with path changes applied; returns its SHA. */
@@ -334,6 +330,24 @@ export class BareRepository {
     }
     return changes;
   }
+}
+
+/** Parses `git ls-tree -l -z` output. */
+function parseTreeListing(output: string): TreeEntry[] {
+  return output
+    .split('\0')
+    .filter((line) => line !== '')
+    .map((line) => {
+      const tab = line.indexOf('\t');
+      const [mode = '', type = '', sha = '', size = ''] = line.slice(0, tab).split(/ +/);
+      const entry: TreeEntry = {
+        mode,
+        type: type as TreeEntry['type'],
+        sha,
+        path: line.slice(tab + 1),
+      };
+      return size === '-' ? entry : { ...entry, size: Number(size) };
+    });
 }
 
 function parseIdentity(value: string): Identity {

@@ -360,11 +360,8 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     readFile: async (ref, path) => {
       const commit = await state.resolveCommitish(ref);
       if (!commit) return undefined;
-      const tree = (await git.readCommit(commit)).tree;
-      const entry = (await git.listTree(tree, true)).find(
-        (item) => item.path === path && item.type === 'blob',
-      );
-      return entry ? (await git.readBlob(entry.sha)).toString('utf8') : undefined;
+      const entry = await git.entryAt((await git.readCommit(commit)).tree, path);
+      return entry?.type === 'blob' ? (await git.readBlob(entry.sha)).toString('utf8') : undefined;
     },
     commit: commitFiles,
     listPulls: () =>

@@ -1,4 +1,4 @@
-import { GitHubApiError } from './api-error.js';
+import { emptyRepository, GitHubApiError } from './api-error.js';
 import type { BareRepository, Identity, PathChange } from './git-repository.js';
 import type { LabelRecord, Mergeability, PullRecord, RepositoryView } from './resources.js';
 import { stableId } from './resources.js';
@@ -89,7 +89,7 @@ export class RepositoryState {
   }
 
   async assertNotEmpty(): Promise<void> {
-    if (await this.git.isEmpty()) throw new GitHubApiError(409, 'Git Repository is empty.');
+    if (await this.git.isEmpty()) throw emptyRepository();
   }
 
   /**

@@ -126,34 +126,34 @@ const getContent: Route = async ({ state, params, query, accept }) => {
     };
   };
   if (path === '') return listDirectory(rootTree, '');
-  const parent = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
-  const name = path.slice(path.lastIndexOf('/') + 1);
-  let parentTree: string | undefined = rootTree;
-  for (const part of parent === '' ? [] : parent.split('/')) {
-    const entry: { sha: string; type: string } | undefined = (
-      await state.git.listTree(parentTree, false)
-    ).find((candidate) => candidate.path === part);
-    parentTree = entry?.type === 'tree' ? entry.sha : undefined;
-    if (!parentTree) throw notFound();
-  }
-  const entry = (await state.git.listTree(parentTree, false)).find(
-    (candidate) => candidate.path === name,
-  );
+  const entry = await state.git.entryAt(rootTree, path);
   if (!entry) throw notFound();
   if (entry.type === 'tree') return listDirectory(entry.sha, path);
-  const content = await state.git.readBlob(entry.sha);
-  if (RAW_MEDIA_TYPE.test(accept)) {
+  const content = entry.type === 'blob' ? await state.git.readBlob(entry.sha) : Buffer.alloc(0);
+  if (entry.type === 'blob' && RAW_MEDIA_TYPE.test(accept)) {
     return { status: 200, raw: content, contentType: 'application/vnd.github.raw; charset=utf-8' };
   }
-  return {
-    status: 200,
-    body: contentJson(
-      view,
-      ref,
-      { path, sha: entry.sha, type: 'file', size: content.length },
-      content,
-    ),
-  };
+  const item = { path, sha: entry.sha, size: entry.size ?? 0 };
+  if (entry.type === 'commit') {
+    return {
+      status: 200,
+      body: {
+        ...contentJson(view, ref, { ...item, type: 'submodule' }), // The emulator does not read .gitmodules; a stand-in URL keeps the documented shape.
+        submodule_git_url: `${view.apiUrl}/submodule.git`,
+      },
+    };
+  }
+  if (entry.mode === '120000') {
+    // A symbolic link answers with its target instead of content.
+    return {
+      status: 200,
+      body: {
+        ...contentJson(view, ref, { ...item, type: 'symlink' }),
+        target: content.toString('utf8'),
+      },
+    };
+  }
+  return { status: 200, body: contentJson(view, ref, { ...item, type: 'file' }, content) };
 };
 
 const getBranch: Route = async ({ state, params }) => {
