@@ -494,6 +494,30 @@ describe('GitHub API emulator: git data failures', () => {
     expect(server.violations).toEqual([]);
   });
 
+  it('truncates recursive trees beyond the limit and leaves content out of files over 1 MB', async () => {
+    const big = 'x'.repeat(1024 * 1024 + 1);
+    const server = await start({
+      recursiveTreeLimit: 3,
+      files: { ...CHART_FILES, 'big.bin': big },
+    });
+    const octokit = client(server);
+    const { owner, repo } = server;
+    const tip = (await server.branchSha('main')) ?? '';
+    const full = await octokit.rest.git.getTree({ owner, repo, tree_sha: tip, recursive: 'true' });
+    expect([full.data.truncated, full.data.tree.length]).toEqual([true, 3]);
+    const top = await octokit.rest.git.getTree({ owner, repo, tree_sha: tip });
+    expect(top.data.truncated).toBe(false);
+    const file = await octokit.rest.repos.getContent({ owner, repo, path: 'big.bin' });
+    expect(file.data).toMatchObject({ encoding: 'none', content: '', size: big.length });
+    const blob = await octokit.rest.git.getBlob({
+      owner,
+      repo,
+      file_sha: (file.data as { sha: string }).sha,
+    });
+    expect(Buffer.from(blob.data.content, 'base64').length).toBe(big.length);
+    expect(server.violations).toEqual([]);
+  });
+
   it('keeps the exact bytes of committed files (CRLF, no final newline, UTF-8)', async () => {
     const server = await start();
     const tricky = 'a: "ü"\r\nb: 1';

@@ -46,6 +46,11 @@ export interface GitHubServerOptions {
    * expected.` Default none.
    */
   requiredChecks?: string[];
+  /**
+   * Entries a recursive git/get-tree lists before answering `truncated: true` (GitHub: 100 000
+   * entries or 7 MB). Default 100 000.
+   */
+  recursiveTreeLimit?: number;
 }
 
 /** An injected failure, consumed in order of registration. */
@@ -160,6 +165,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       allowAutoMerge: options.allowAutoMerge ?? false,
       actionsCanCreatePullRequests: options.actionsCanCreatePullRequests ?? true,
       requiredChecks: options.requiredChecks ?? [],
+      recursiveTreeLimit: options.recursiveTreeLimit ?? 100_000,
     },
     () => baseUrl,
   );

@@ -18,6 +18,8 @@ export interface RepositorySettings {
   readonly actionsCanCreatePullRequests: boolean;
   /** Required status checks on the default branch (branch protection); empty = unprotected. */
   readonly requiredChecks: readonly string[];
+  /** Entries a recursive get-tree returns before it answers `truncated: true`. */
+  readonly recursiveTreeLimit: number;
 }
 
 export function identityOf(login: string, time: number = nowSeconds()): Identity {

@@ -260,6 +260,7 @@ export function gitTreeJson(
   view: RepositoryView,
   sha: string,
   entries: readonly TreeEntry[],
+  truncated = false,
 ): Record<string, unknown> {
   const repoUrl = `${view.apiUrl}/repos/${view.owner}/${view.repo}`;
   return {
@@ -273,7 +274,7 @@ export function gitTreeJson(
       ...(entry.size === undefined ? {} : { size: entry.size }),
       url: `${repoUrl}/git/${entry.type === 'tree' ? 'trees' : 'blobs'}/${entry.sha}`,
     })),
-    truncated: false,
+    truncated,
   };
 }
 
@@ -300,9 +301,7 @@ export function contentJson(
       : null;
   return {
     type: entry.type,
-    ...(content === undefined
-      ? {}
-      : { encoding: 'base64', content: wrapBase64(content.toString('base64')) }),
+    ...(content === undefined ? {} : encodedContent(content)),
     size: entry.size,
     name: entry.path.slice(entry.path.lastIndexOf('/') + 1),
     path: entry.path,
@@ -313,6 +312,14 @@ export function contentJson(
     download_url: downloadUrl,
     _links: { self, git, html },
   };
+}
+
+/** Files up to 1 MB come with base64 content; larger ones (up to 100 MB) with none. */
+export const CONTENT_SIZE_LIMIT = 1024 * 1024;
+
+function encodedContent(content: Buffer): { encoding: string; content: string } {
+  if (content.length > CONTENT_SIZE_LIMIT) return { encoding: 'none', content: '' };
+  return { encoding: 'base64', content: wrapBase64(content.toString('base64')) };
 }
 
 /** GitHub wraps base64 content at 60 characters with a trailing newline. */

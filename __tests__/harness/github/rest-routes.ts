@@ -242,7 +242,11 @@ const getTree: Route = async ({ state, params, query }) => {
   // GitHub: "Setting this parameter to any value returns the objects or subtrees".
   const recursive = query.has('recursive');
   const entries = await state.git.listTree(treeSha, recursive);
-  return { status: 200, body: gitTreeJson(state.view(), treeSha, entries) };
+  // GitHub cuts recursive listings at a limit and says so with `truncated: true`.
+  const limit = state.settings.recursiveTreeLimit;
+  const truncated = recursive && entries.length > limit;
+  const listed = truncated ? entries.slice(0, limit) : entries;
+  return { status: 200, body: gitTreeJson(state.view(), treeSha, listed, truncated) };
 };
 
 const getBlob: Route = async ({ state, params, accept }) => {
