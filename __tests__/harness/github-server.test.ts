@@ -1007,6 +1007,79 @@ describe('GitHub API emulator: faults and the OpenAPI check', () => {
   });
 });
 
+describe('GitHub API emulator: contents writes and dispatches', () => {
+  it('creates and updates a file through the contents API with the blob sha as a guard', async () => {
+    const server = await start();
+    const octokit = client(server);
+    const { owner, repo } = server;
+    const content = (text: string): string => Buffer.from(text).toString('base64');
+    const created = await octokit.rest.repos.createOrUpdateFileContents({
+      owner,
+      repo,
+      path: 'env/dev/values.yaml',
+      message: 'Add dev',
+      content: content('tag: "1"\n'),
+    });
+    expect(created.status).toBe(201);
+    expect(await server.readFile('main', 'env/dev/values.yaml')).toBe('tag: "1"\n');
+    const blobSha = created.data.content?.sha ?? '';
+    const stale = await failure(
+      octokit.rest.repos.createOrUpdateFileContents({
+        owner,
+        repo,
+        path: 'env/dev/values.yaml',
+        message: 'x',
+        content: content('x'),
+        sha: 'f'.repeat(40),
+      }),
+    );
+    expect(stale.status).toBe(409);
+    const updated = await octokit.rest.repos.createOrUpdateFileContents({
+      owner,
+      repo,
+      path: 'env/dev/values.yaml',
+      message: 'Bump dev',
+      content: content('tag: "2"\n'),
+      sha: blobSha,
+    });
+    expect(updated.status).toBe(200);
+    expect(updated.data.commit.parents?.[0]?.sha).toBe(created.data.commit.sha);
+    expect(await server.readFile('main', 'env/dev/values.yaml')).toBe('tag: "2"\n');
+    expect(server.violations).toEqual([]);
+  });
+
+  it('accepts a repository dispatch and refuses a payload with more than 10 keys', async () => {
+    const server = await start();
+    const octokit = client(server);
+    const accepted = await octokit.rest.repos.createDispatchEvent({
+      owner: 'acme',
+      repo: 'charts',
+      event_type: 'image-pushed',
+      client_payload: { image: 'ghcr.io/acme/app', tag: '1.2.0' },
+    });
+    expect(accepted.status).toBe(204);
+    const tooMany = Object.fromEntries(
+      Array.from({ length: 11 }, (_, index) => [`k${index}`, index]),
+    );
+    const refused = await failure(
+      octokit.rest.repos.createDispatchEvent({
+        owner: 'acme',
+        repo: 'charts',
+        event_type: 'x',
+        client_payload: tooMany,
+      }),
+    );
+    expect([refused.status, refused.message]).toEqual([
+      422,
+      expect.stringContaining('No more than 10 properties'),
+    ]);
+    // The description says so too (maxProperties: 10), so the request is also a violation.
+    expect(server.violations.join('\n')).toContain(
+      'client_payload must NOT have more than 10 properties',
+    );
+  });
+});
+
 describe('GitHub API emulator: pagination', () => {
   it('pages pulls/list with a Link header that octokit.paginate follows', async () => {
     const server = await start();

@@ -51,8 +51,8 @@ function isObject(value: unknown): value is JsonObject {
 
 /**
  * OpenAPI 3.0 `nullable` is only understood by Ajv next to `type`; rewrite every nullable node
- * into JSON Schema (type arrays, `null` in enums, `anyOf` with null) and make `$ref`s absolute so
- * any subtree can be compiled on its own against the registered document.
+ * into JSON Schema (type arrays, `null` in enums, `anyOf` with null), read `oneOf` as `anyOf`, and
+ * make `$ref`s absolute so any subtree can be compiled on its own against the registered document.
  */
 function normaliseNode(node: unknown): unknown {
   if (Array.isArray(node)) return node.map(normaliseNode);
@@ -64,6 +64,10 @@ function normaliseNode(node: unknown): unknown {
     } else if (key === 'example' || key === 'examples') {
       // Examples are large and irrelevant to validation.
       continue;
+    } else if (key === 'oneOf' && Array.isArray(value)) {
+      // GitHub's alternatives overlap (basic-error vs repository-rule-violation-error, nullable
+      // scalars in validation-error): "exactly one" rejects valid bodies, so require "at least one".
+      result.anyOf = normaliseNode(value);
     } else {
       result[key] = normaliseNode(value);
     }

@@ -705,7 +705,22 @@ const putContent: Route = async (context) => {
   };
 };
 
-const createDispatchEvent: Route = () => ({ status: 204 });
+/** Accepted and forgotten (tests see it in `requests`); GitHub's payload limits are enforced. */
+const createDispatchEvent: Route = (context) => {
+  const body = bodyOf(context);
+  const eventType = requiredString(body, 'event_type', 'RepositoryDispatch');
+  if (eventType === '' || eventType.length > 100) {
+    throw unprocessable('Invalid request.\n\nevent_type must be 1 to 100 characters.');
+  }
+  const payload = body.client_payload;
+  const keys = typeof payload === 'object' && payload !== null ? Object.keys(payload) : [];
+  if (keys.length > 10) {
+    throw unprocessable(
+      `Invalid request.\n\nNo more than 10 properties are allowed; ${keys.length} were supplied.`,
+    );
+  }
+  return { status: 204 };
+};
 
 export const REST_ROUTES: Readonly<Record<string, Route>> = {
   'repos/get': getRepository,
