@@ -15,6 +15,12 @@ import {
   type PushedImage,
   type RunningRegistry,
 } from '../harness/registry/index.js';
+import {
+  describeRun,
+  errorLines,
+  startActionFixture,
+  type ActionFixture,
+} from './action-fixture.js';
 import { makeCheckout, removeCheckout, runCli, snapshot } from './checkout.js';
 
 const CONFIG = '.github/helm-image-updater.yml';
@@ -728,4 +734,113 @@ describe('bad input through the command line', () => {
       await removeCheckout(dir);
     }
   });
+});
+
+/** The same promise through the bundled action: no commit, no branch, no pull request. */
+describe('bad input through the action', () => {
+  let fixture: ActionFixture;
+
+  beforeAll(async () => {
+    fixture = await startActionFixture();
+    await fixture.push('main-8', 'main-9');
+  }, 120_000);
+
+  afterAll(async () => {
+    await fixture?.close();
+  });
+
+  const actionCases: {
+    name: string;
+    files?: Record<string, string>;
+    inputs?: Record<string, string>;
+    message: (string | RegExp)[];
+    beforeRegistry: boolean;
+    secret?: string;
+  }[] = [
+    {
+      name: 'a config file with an unknown key',
+      files: {
+        [CONFIG]: `images:\n  app: { repository: x/y, allow_tags: any }\ntargets: []\n`,
+      },
+      message: [`${CONFIG}:2`, 'unknown key `allow_tags`', /did you mean `allow-tags`/i],
+      beforeRegistry: true,
+    },
+    {
+      name: '`..` in chart-path',
+      inputs: { 'chart-path': 'helm/../../other' },
+      message: ['input chart-path', 'contains `..`'],
+      beforeRegistry: true,
+    },
+    {
+      name: 'an override file that is not YAML',
+      files: { 'helm/.argocd-source-example.yaml': 'helm:\n  parameters: [\n' },
+      message: ['helm/.argocd-source-example.yaml', /YAML/],
+      beforeRegistry: false,
+    },
+    {
+      name: 'a values file above the size limit',
+      files: { 'helm/values.yaml': bigText(1024 * 1024 + 1) },
+      inputs: { 'write-back-target': 'values', 'values-files': 'values.yaml' },
+      message: ['helm/values.yaml', /bytes/, /limit/],
+      beforeRegistry: true,
+    },
+    {
+      name: 'a malformed registry-credentials line',
+      inputs: { 'registry-credentials': `127.0.0.1 admin:${PASSWORD}` },
+      message: ['input registry-credentials:1', 'host=user:password'],
+      beforeRegistry: true,
+      secret: PASSWORD,
+    },
+    {
+      name: 'an invalid allow-tags expression',
+      inputs: { 'allow-tags': 'regexp:(' },
+      message: ['input allow-tags', /regular expression/],
+      beforeRegistry: true,
+    },
+  ];
+
+  it.each(actionCases)(
+    '$name: a clear message, nothing written to GitHub',
+    async (entry) => {
+      const restore: Record<string, string | null> = {};
+      if (entry.files) {
+        for (const name of Object.keys(entry.files)) {
+          restore[name] = (await fixture.github.readFile('main', name)) ?? null;
+        }
+        await fixture.github.commit('main', entry.files, 'Set up a bad input');
+      }
+      try {
+        const mainBefore = await fixture.github.branchSha('main');
+        const mark = fixture.github.requests.length;
+        await fixture.registry.resetRequestCounts();
+        const run = await fixture.run({ inputs: entry.inputs ?? {} });
+        expect(run.exitCode, describeRun(run)).toBe(1);
+        const errors = errorLines(run).join('\n');
+        for (const part of entry.message) {
+          if (typeof part === 'string') expect(errors).toContain(part);
+          else expect(errors).toMatch(part);
+        }
+        expect(await fixture.github.branchSha('main')).toBe(mainBefore);
+        expect(await fixture.updaterBranches()).toEqual({});
+        expect(fixture.github.listPulls()).toEqual([]);
+        const writes = fixture.github.requests
+          .slice(mark)
+          .filter((request) => request.method !== 'GET')
+          .map((request) => `${request.method} ${request.path}`);
+        expect(writes).toEqual([]);
+        // A run stopped by its configuration sets no outputs; it never claims a change.
+        expect(run.outputs.changed ?? 'false').toBe('false');
+        if (entry.beforeRegistry) expect((await fixture.registry.requestCounts()).total).toBe(0);
+        if (entry.secret) {
+          expect(`${run.stdout}${run.stderr}${JSON.stringify(run.outputs)}`).not.toContain(
+            entry.secret,
+          );
+        }
+        expect(fixture.github.violations).toEqual([]);
+      } finally {
+        if (entry.files) await fixture.github.commit('main', restore, 'Undo the bad input');
+      }
+    },
+    120_000,
+  );
 });
