@@ -47,10 +47,11 @@ const QUICK: readonly ScenarioShape[] = [
   { images: 10, tags: 200, group: 'multi' },
 ];
 
-const USAGE = `Usage: npm run bench -- [--quick] [--no-xl] [--repeat N] [--out FILE] [--cli FILE]
+const USAGE = `Usage: npm run bench -- [--quick] [--no-xl] [--only 1x2000,10x5000] [--repeat N] [--out FILE] [--cli FILE]
 
   --quick      1×100, 1×2 000 and 10×200 tags (a few minutes)
   --no-xl      skip 10 × 5 000 tags (the RSS scenario)
+  --only LIST  only these scenarios of the full set, as <images>x<tags>, comma separated
   --repeat N   runs per measurement, median reported (default 3)
   --out FILE   results file (default bench/results.md)
   --cli FILE   the command-line bundle to measure (default dist/cli.js, built when stale)`;
@@ -58,6 +59,7 @@ const USAGE = `Usage: npm run bench -- [--quick] [--no-xl] [--repeat N] [--out F
 function readOptions(): {
   quick: boolean;
   xl: boolean;
+  only: Set<string> | undefined;
   repeat: number;
   out: string;
   cli: string | undefined;
@@ -66,6 +68,7 @@ function readOptions(): {
     options: {
       quick: { type: 'boolean', default: false },
       'no-xl': { type: 'boolean', default: false },
+      only: { type: 'string' },
       repeat: { type: 'string', default: '3' },
       out: { type: 'string', default: path.join(root, 'bench', 'results.md') },
       cli: { type: 'string' },
@@ -84,6 +87,10 @@ function readOptions(): {
   return {
     quick: values.quick,
     xl: !values['no-xl'],
+    only:
+      values.only === undefined
+        ? undefined
+        : new Set(values.only.split(',').map((name) => name.trim().toLowerCase())),
     repeat,
     out: path.resolve(values.out),
     cli: values.cli === undefined ? undefined : path.resolve(values.cli),
@@ -192,8 +199,11 @@ async function main(): Promise<void> {
       }
     }
     const shapes = (options.quick ? QUICK : FULL).filter(
-      (shape) => options.xl || !(shape.images === 10 && shape.tags === 5000),
+      (shape) =>
+        (options.xl || !(shape.images === 10 && shape.tags === 5000)) &&
+        (options.only === undefined || options.only.has(`${shape.images}x${shape.tags}`)),
     );
+    if (shapes.length === 0) throw new Error('no scenario selected; see --help');
     const pool = new Map<string, RepositoryTags>();
     for (const shape of shapes) {
       const plan: ScenarioPlan = {
