@@ -874,6 +874,66 @@ describe('GitHub API emulator: GraphQL', () => {
     expect([...disallowed.violations, ...allowed.violations]).toEqual([]);
   });
 
+  it('answers queries, and FORBIDDEN for a mutation the token may not make', async () => {
+    const server = await start({
+      tokens: {
+        ghs_writer: { contents: 'write', pullRequests: 'write' },
+        ghs_reader: { contents: 'read', pullRequests: 'read' },
+      },
+    });
+    await commitOnBranch(server, 'bump', { 'a.txt': '1\n' });
+    const created = await client(server).rest.pulls.create({
+      owner: 'acme',
+      repo: 'charts',
+      title: 'Bump',
+      head: 'bump',
+      base: 'main',
+    });
+    const reader = client(server, 'ghs_reader');
+    const answer = await reader.graphql<{
+      viewer: { login: string };
+      repository: {
+        autoMergeAllowed: boolean;
+        pullRequest: { id: string; state: string; headRefOid: string };
+        defaultBranchRef: { target: { oid: string } };
+      };
+    }>(`query {
+      viewer { login }
+      repository(owner: "acme", name: "charts") {
+        autoMergeAllowed
+        pullRequest(number: ${created.data.number}) { id state headRefOid }
+        defaultBranchRef { target { oid } }
+      }
+    }`);
+    expect(answer.viewer.login).toBe('github-actions[bot]');
+    expect(answer.repository).toEqual({
+      autoMergeAllowed: false,
+      pullRequest: { id: created.data.node_id, state: 'OPEN', headRefOid: created.data.head.sha },
+      defaultBranchRef: { target: { oid: await server.branchSha('main') } },
+    });
+    let forbidden: unknown;
+    try {
+      await reader.graphql(
+        `mutation($input: CreateCommitOnBranchInput!) { createCommitOnBranch(input: $input) { commit { oid } } }`,
+        {
+          input: {
+            branch: { repositoryNameWithOwner: 'acme/charts', branchName: 'main' },
+            expectedHeadOid: await server.branchSha('main'),
+            message: { headline: 'x' },
+            fileChanges: { additions: [{ path: 'x', contents: 'eA==' }] },
+          },
+        },
+      );
+    } catch (error) {
+      forbidden = (error as { errors?: unknown[] }).errors?.[0];
+    }
+    expect(forbidden).toMatchObject({
+      type: 'FORBIDDEN',
+      message: 'Resource not accessible by integration',
+    });
+    expect(await server.readFile('main', 'x')).toBeUndefined();
+  });
+
   it('answers invalid documents with errors and HTTP 200', async () => {
     const server = await start();
     const response = await fetch(`${server.url}/graphql`, {
