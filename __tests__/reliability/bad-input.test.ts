@@ -546,6 +546,30 @@ const cases: BadInput[] = [
     message: () => ['input insecure-registries', `\`http://${host}\` is not a host`],
     beforeRegistry: true,
   },
+  {
+    name: 'a branch name git would refuse',
+    args: () => [...overrideArgs(), '--branch', 'updates..x'],
+    message: ['input branch', '`updates..x` is not a valid Git branch name'],
+    beforeRegistry: true,
+  },
+  {
+    name: 'a dispatch type with spaces',
+    args: () => [...overrideArgs(), '--dispatch-types', 'image pushed;rm'],
+    message: ['input dispatch-types', 'is not valid'],
+    beforeRegistry: true,
+  },
+  {
+    name: 'a registry-concurrency that is not a number',
+    args: () => [...overrideArgs(), '--registry-concurrency', 'many'],
+    message: ['input registry-concurrency', '`many`', 'whole number'],
+    beforeRegistry: true,
+  },
+  {
+    name: 'a Helm key that is not a dotted path',
+    args: () => [...overrideArgs(), '--helm-image-tag', '{alias}..tag'],
+    message: ['input helm-image-tag', 'helm key "frontend..tag" is not a dotted key path'],
+    beforeRegistry: true,
+  },
   // ---- registry access
   {
     name: 'a credentials line without `=`, password not echoed',
