@@ -186,7 +186,9 @@ describe('GitHub faults while publishing', () => {
       expect(fixture.github.listPulls()).toEqual([]);
 
       await fixture.push('main-11');
-      await drainFaults(PULLS);
+      await drainFaults(() =>
+        api('POST', '/pulls', { title: 'drain', head: 'no-such-branch', base: 'main' }),
+      );
       const healthy = await fixture.run();
       expect(healthy.exitCode, describeRun(healthy)).toBe(0);
       await expectBranchesAt('main-11');
@@ -281,25 +283,81 @@ describe('GitHub faults while publishing', () => {
     },
     TEST_TIMEOUT_MS,
   );
+  it(
+    'the branch update of an open pull request fails for good: branch and title keep describing the previous tag; the next run moves both',
+    async () => {
+      const first = await fixture.run();
+      expect(first.exitCode, describeRun(first)).toBe(0);
+      const [pull] = openPulls();
+      const headBefore = await fixture.github.branchSha(BRANCH);
+
+      await fixture.push('main-11');
+      fixture.github.addFaults({ method: 'PATCH', path: refPath(BRANCH), status: 500, times: 50 });
+      const failed = await fixture.run();
+      expect(failed.exitCode, describeRun(failed)).toBe(1);
+      expect(errorLines(failed).join('\n')).toContain(`update branch ${BRANCH}`);
+      expect(await fixture.github.branchSha(BRANCH)).toBe(headBefore);
+      await expectBranchesAt('main-10');
+      expect(openPulls()[0]?.title).toBe('chore(images): update app to main-10');
+
+      await drainFaults(() =>
+        api('PATCH', `/git/refs/heads/${BRANCH}`, { sha: headBefore, force: false }),
+      );
+      const healthy = await fixture.run();
+      expect(healthy.exitCode, describeRun(healthy)).toBe(0);
+      await expectBranchesAt('main-11');
+      expect(openPulls().map((open) => [open.number, open.title])).toEqual([
+        [pull?.number, 'chore(images): update app to main-11'],
+      ]);
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
+    'rewriting the pull request text fails for good after the branch moved: the next run brings the title in line with the branch',
+    async () => {
+      const first = await fixture.run();
+      expect(first.exitCode, describeRun(first)).toBe(0);
+      const [pull] = openPulls();
+
+      await fixture.push('main-11');
+      const pullPath = new RegExp(`/pulls/${pull?.number ?? 0}$`);
+      fixture.github.addFaults({ method: 'PATCH', path: pullPath, status: 502, times: 50 });
+      const failed = await fixture.run();
+      expect(failed.exitCode, describeRun(failed)).toBe(1);
+      expect(errorLines(failed).join('\n')).toContain(`update pull request #${pull?.number}`);
+      // The branch is on the newest tag: nothing lost, only the text is behind.
+      await expectBranchesAt('main-11');
+
+      await drainFaults(() => api('PATCH', `/pulls/${pull?.number ?? 0}`, {}));
+      const healthy = await fixture.run();
+      expect(healthy.exitCode, describeRun(healthy)).toBe(0);
+      await expectBranchesAt('main-11');
+      expect(openPulls().map((open) => [open.number, open.title])).toEqual([
+        [pull?.number, 'chore(images): update app to main-11'],
+      ]);
+      expect(openPulls()[0]?.body).toContain('main-11');
+    },
+    TEST_TIMEOUT_MS,
+  );
 });
 
 /**
- * Uses up what is left of a `times` fault on POST `path` with requests that change nothing, so
- * the next run meets a healthy server.
+ * Uses up what is left of a `times` fault with requests that change nothing (`send` makes one),
+ * so the next run meets a healthy server.
  */
-async function drainFaults(path: RegExp): Promise<void> {
-  expect(path.test('/repos/acme/charts/pulls')).toBe(true);
+async function drainFaults(send: () => Promise<Response>): Promise<void> {
   for (let attempt = 0; attempt < 100; attempt += 1) {
-    const response = await fetch(`${fixture.github.url}/repos/acme/charts/pulls`, {
-      method: 'POST',
-      headers: {
-        authorization: `token ${fixture.github.token}`,
-        'content-type': 'application/json',
-      },
-      body: JSON.stringify({ title: 'drain', head: 'no-such-branch', base: 'main' }),
-      signal: AbortSignal.timeout(10_000),
-    });
-    if (response.status < 500) return;
+    if ((await send()).status < 500) return;
   }
   throw new Error('the fault did not drain');
+}
+
+function api(method: string, path: string, body: unknown): Promise<Response> {
+  return fetch(`${fixture.github.url}/repos/acme/charts${path}`, {
+    method,
+    headers: { authorization: `token ${fixture.github.token}`, 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(10_000),
+  });
 }
