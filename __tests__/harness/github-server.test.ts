@@ -1191,6 +1191,31 @@ describe('GitHub API emulator: concurrency', () => {
   });
 });
 
+describe('GitHub API emulator: test-side writers', () => {
+  it('queues concurrent commit() calls with API requests, so none of them loses a race', async () => {
+    const server = await start();
+    const before = (await server.branchSha('main')) ?? '';
+    const octokit = client(server);
+    const writes = Array.from({ length: 8 }, (_, index) =>
+      server.commit('main', { [`file-${index}.txt`]: `${index}\n` }),
+    );
+    const reads = Array.from({ length: 4 }, () =>
+      octokit.rest.git.getRef({ owner: 'acme', repo: 'charts', ref: 'heads/main' }),
+    );
+    await Promise.all([...writes, ...reads]);
+    const { stdout } = await run('git', [
+      '--git-dir',
+      server.gitDir,
+      'rev-list',
+      '--count',
+      `${before}..main`,
+    ]);
+    expect(Number(stdout.trim())).toBe(8);
+    for (let index = 0; index < 8; index++)
+      expect(await server.readFile('main', `file-${index}.txt`)).toBe(`${index}\n`);
+  });
+});
+
 describe('OpenAPI contract', () => {
   const contract = loadGitHubContract();
 

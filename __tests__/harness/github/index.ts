@@ -174,42 +174,9 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
   const violations: string[] = [];
   const faults: (Fault & { remaining: number })[] = [];
 
-  const commitFiles = async (
-    branch: string,
-    files: Record<string, string | null>,
-    message = 'Commit from another writer',
-  ): Promise<string> => {
-    const tip = await git.resolve(`refs/heads/${branch}`);
-    const changes = new Map<string, PathChange>();
-    for (const [path, content] of Object.entries(files)) {
-      changes.set(
-        path,
-        content === null
-          ? null
-          : { mode: '100644', sha: await git.writeBlob(Buffer.from(content, 'utf8')) },
-      );
-    }
-    const parentTree = tip ? (await git.readCommit(tip)).tree : undefined;
-    const tree = await git.writeTree(parentTree, changes);
-    const sha = await git.writeCommit({
-      tree,
-      parents: tip ? [tip] : [],
-      author: identityOf('someone-else'),
-      committer: identityOf('someone-else'),
-      message: `${message}\n`,
-    });
-    if (!(await git.compareAndSwap(`refs/heads/${branch}`, sha, tip))) {
-      throw new Error(`commit(): branch ${branch} moved while committing; retry the test step`);
-    }
-    await state.syncPulls();
-    return sha;
-  };
-
-  if (options.files) await commitFiles(defaultBranch, options.files, 'Initial commit');
-
   // One request at a time past authentication, as GitHub makes each request atomic (two
-  // concurrent creates of the same pull request must not both pass the duplicate check).
-  // `before` callbacks run outside, so they may call the server themselves.
+  // concurrent creates of the same pull request must not both pass the duplicate check). The
+  // test-side writers queue up too; `before` callbacks run outside, so they may use both.
   let queue: Promise<unknown> = Promise.resolve();
   const serially = <T>(work: () => Promise<T>): Promise<T> => {
     const result = queue.then(work, work);
@@ -217,12 +184,46 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     return result;
   };
 
+  const commitFiles = async (
+    branch: string,
+    files: Record<string, string | null>,
+    message = 'Commit from another writer',
+  ): Promise<string> =>
+    serially(async () => {
+      const tip = await git.resolve(`refs/heads/${branch}`);
+      const changes = new Map<string, PathChange>();
+      for (const [path, content] of Object.entries(files)) {
+        changes.set(
+          path,
+          content === null
+            ? null
+            : { mode: '100644', sha: await git.writeBlob(Buffer.from(content, 'utf8')) },
+        );
+      }
+      const parentTree = tip ? (await git.readCommit(tip)).tree : undefined;
+      const tree = await git.writeTree(parentTree, changes);
+      const sha = await git.writeCommit({
+        tree,
+        parents: tip ? [tip] : [],
+        author: identityOf('someone-else'),
+        committer: identityOf('someone-else'),
+        message: `${message}\n`,
+      });
+      if (!(await git.compareAndSwap(`refs/heads/${branch}`, sha, tip))) {
+        throw new Error(`commit(): branch ${branch} moved while committing`);
+      }
+      await state.syncPulls();
+      return sha;
+    });
+
+  if (options.files) await commitFiles(defaultBranch, options.files, 'Initial commit');
+
   const takeFault = (method: string, path: string): Fault | undefined => {
     const index = faults.findIndex(
       (fault) =>
         fault.remaining > 0 &&
         (fault.method === undefined || fault.method.toUpperCase() === method) &&
-        fault.path.test(path),
+        matchesPath(fault.path, path),
     );
     const fault = faults[index];
     if (!fault) return undefined;
@@ -388,29 +389,36 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       if (!pull) throw new Error(`passChecks(): there is no pull request #${number}`);
       state.passedChecks.add(pull.headSha);
     },
-    completeAutoMerges: async () => {
-      const merged: number[] = [];
-      await state.syncPulls();
-      for (const pull of state.pulls) {
-        if (pull.state !== 'open' || !pull.autoMerge) continue;
-        state.mergeableOverrides.delete(pull.number);
-        state.passedChecks.add(pull.headSha);
-        await state.mergePull(pull, {
-          method: pull.autoMerge.mergeMethod,
-          actor: pull.autoMerge.enabledBy,
-          commitTitle: pull.autoMerge.commitTitle,
-          commitMessage: pull.autoMerge.commitMessage,
-        });
-        merged.push(pull.number);
-      }
-      return merged;
-    },
+    completeAutoMerges: () =>
+      serially(async () => {
+        const merged: number[] = [];
+        await state.syncPulls();
+        for (const pull of state.pulls) {
+          if (pull.state !== 'open' || !pull.autoMerge) continue;
+          state.mergeableOverrides.delete(pull.number);
+          state.passedChecks.add(pull.headSha);
+          await state.mergePull(pull, {
+            method: pull.autoMerge.mergeMethod,
+            actor: pull.autoMerge.enabledBy,
+            commitTitle: pull.autoMerge.commitTitle,
+            commitMessage: pull.autoMerge.commitMessage,
+          });
+          merged.push(pull.number);
+        }
+        return merged;
+      }),
     close: async () => {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await git.remove();
     },
   };
+}
+
+function matchesPath(pattern: RegExp, path: string): boolean {
+  // A RegExp with the `g` or `y` flag keeps its position between calls of `test`.
+  pattern.lastIndex = 0;
+  return pattern.test(path);
 }
 
 function errorAnswer(error: unknown, where: string, violations: string[]): RouteAnswer {
