@@ -411,3 +411,37 @@ describe('TLS verification', () => {
     }
   });
 });
+
+// ---------------------------------------------------------------------------------------------
+// Image labels are registry data: a credential or markup in them must not reach a pull request.
+
+describe('image labels in the pull request body', () => {
+  it(
+    'a source label with user info and a revision with markup are left out of the pull request',
+    async () => {
+      const fixture = await startActionFixture();
+      try {
+        await fixture.push('main-8');
+        await fixture.registry.push('team/app', 'main-9', {
+          created: '2024-01-09T00:00:00Z',
+          labels: {
+            'org.opencontainers.image.source':
+              'https://x-access-token:LabelSecret-93ac@github.com/acme/app',
+            'org.opencontainers.image.revision': 'abc)[click](https://evil.example',
+          },
+        });
+        const run = await fixture.run();
+        expect(run.exitCode, describeRun(run)).toBe(0);
+        const [pull] = fixture.github.listPulls();
+        expect(pull?.title).toBe('chore(images): update app to main-9');
+        const visible = await everythingVisible(fixture, run);
+        expect(visible).not.toContain('LabelSecret-93ac');
+        expect(visible).not.toContain('evil.example');
+        expect(fixture.github.violations).toEqual([]);
+      } finally {
+        await fixture.close();
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
+});
