@@ -21,6 +21,7 @@ import {
   helmChartFiles,
   jsonOutput,
   overrideInputs,
+  sourceRevision,
   startScenario,
   type Scenario,
 } from './scenario.js';
@@ -59,6 +60,12 @@ describe.each(nodeBinaries())('the bundled action on $name', ({ path: node }) =>
       expect(await scenario.github.readFile(BRANCH, OVERRIDE_PATH)).toBe(
         expectedOverrideFile(scenario.host, NEWEST_BUILD, NEWEST_BUILD),
       );
+      // The body links each new image to the commit its labels name.
+      for (const name of ['frontend', 'backend']) {
+        expect(pull?.body).toContain(
+          `https://github.com/lyzhang1999/${name}/commit/${sourceRevision(name, NEWEST_BUILD)}`,
+        );
+      }
       // main is untouched until the pull request is merged.
       expect(await scenario.github.branchSha('main')).toBe(mainBefore);
       expect(await scenario.github.readFile('main', OVERRIDE_PATH)).toBe(
@@ -108,6 +115,7 @@ describe.each(nodeBinaries())('the bundled action on $name', ({ path: node }) =>
       expect(await scenario.github.readFile(BRANCH, OVERRIDE_PATH)).toBe(
         expectedOverrideFile(scenario.host, NEWER_BUILD.tag, NEWEST_BUILD),
       );
+      expect(updated?.body).toContain(sourceRevision('frontend', NEWER_BUILD.tag));
       expect(await scenario.github.branchSha('main')).toBe(mainBefore);
       expect(jsonOutput(third, 'pull-requests')).toMatchObject([
         { target: 'example', action: 'updated', number: pull?.number, branch: BRANCH },

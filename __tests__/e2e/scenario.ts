@@ -4,6 +4,7 @@
  * Actions runner does. GitHub requests pass through a small recording proxy so tests can read the
  * bodies of ref updates (was `force` ever set?) as well as the server's own request log.
  */
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, request as httpRequest, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -60,6 +61,11 @@ export const NEWEST_BUILD = 'main-1a2b3c4';
 /** Pushed later; the smallest name of all, the newest time. */
 export const NEWER_BUILD = { tag: 'main-0c0ffee', created: '2024-05-04T10:00:00Z' } as const;
 
+/** The `org.opencontainers.image.revision` label of a pushed build: a commit id of its own. */
+export function sourceRevision(name: string, tag: string): string {
+  return createHash('sha1').update(`${name}:${tag}`).digest('hex');
+}
+
 export interface RecordedCall {
   readonly method: string;
   readonly path: string;
@@ -83,7 +89,7 @@ export interface Scenario {
   readonly calls: RecordedCall[];
   /** `<host>/lyzhang1999/<name>`: the sample project's images, served by the local registry. */
   image(name: string): string;
-  /** Pushes builds of `lyzhang1999/<name>`, each with its own revision label. */
+  /** Pushes builds of `lyzhang1999/<name>` labelled with its source repository and `sourceRevision`. */
   push(name: string, builds: readonly { tag: string; created: string }[]): Promise<PushedImage[]>;
   /** Runs `node dist/index.js`; the inputs are merged over the connection inputs. */
   run(options: ScenarioRunOptions): Promise<ActionRun>;
@@ -128,7 +134,7 @@ export async function startScenario(
             created: build.created,
             labels: {
               'org.opencontainers.image.source': `https://github.com/lyzhang1999/${name}`,
-              'org.opencontainers.image.revision': `${build.tag}-${name}`,
+              'org.opencontainers.image.revision': sourceRevision(name, build.tag),
             },
           }),
         );
