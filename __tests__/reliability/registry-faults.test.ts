@@ -26,6 +26,7 @@ import {
   type PushedImage,
   type RunningRegistry,
 } from '../harness/registry/index.js';
+import { overrideFile } from './action-fixture.js';
 import { makeCheckout, removeCheckout, snapshot } from './checkout.js';
 
 const TIMEOUT_MS = 1_500;
@@ -390,5 +391,139 @@ describe('registry faults through the proxy', () => {
         `tag: latest@${pushed['pinned:latest']?.digest ?? 'missing'}`,
       ),
     );
+  });
+});
+
+describe('token-auth faults through the proxy', () => {
+  let tokenRegistry: RunningRegistry;
+  let tokenProxy: FaultProxy;
+  const password = 'Token-Fault-P4ss-UNIQUE';
+
+  beforeAll(async () => {
+    tokenRegistry = await startRegistry({ auth: 'token', users: { puller: password } });
+    await tokenRegistry.push('team/app', 'main-1', { created: '2024-01-01T00:00:00Z' });
+    await tokenRegistry.push('team/app', 'main-2', { created: '2024-02-01T00:00:00Z' });
+    tokenProxy = await startFaultProxy(tokenRegistry.url, {
+      tokenServerUrl: tokenRegistry.tokenServerUrl,
+      upstreamTimeoutMs: 20_000,
+    });
+  }, 120_000);
+
+  afterAll(async () => {
+    await tokenProxy?.close();
+    await tokenRegistry?.close();
+  });
+
+  const TOKEN = /^\/token/;
+
+  async function runTokenJob(
+    rules: FaultRule[],
+    credential: string,
+  ): Promise<{ report: JobReport; before: string; after: string; logger: RecordingLogger }> {
+    const before = overrideFile(`${tokenProxy.host}/team/app`, 'main-1');
+    const dir = await makeCheckout({ 'helm/.argocd-source-example.yaml': before });
+    const logger = recordingLogger();
+    try {
+      const raw: RawInputs = {
+        ...defaultInputs(),
+        images: `app=${tokenProxy.host}/team/app`,
+        'chart-path': 'helm',
+        'app-name': 'example',
+        'insecure-registries': tokenProxy.host,
+        'registry-credentials': `${tokenProxy.host}=puller:${credential}`,
+        cache: 'false',
+      };
+      const workspace = createLocalWorkspace(dir, logger);
+      const settings = await loadSettings(raw, await workspace.baseFiles(), {}, logger);
+      const client = createRegistryClient({
+        settings: { ...settings.registry, timeoutMs: TIMEOUT_MS },
+        logger,
+        sleep: (ms) => delay(ms),
+        retry: { baseDelayMs: 20, maxDelayMs: 100 },
+      });
+      tokenProxy.setRules(rules);
+      let report: JobReport;
+      try {
+        report = await runJob({
+          settings,
+          trigger: { kind: 'all', event: 'schedule' },
+          workspace,
+          registry: client,
+          logger,
+          now: () => new Date(),
+        });
+      } finally {
+        tokenProxy.setRules([]);
+        await client.close();
+      }
+      const after = await readFile(path.join(dir, 'helm/.argocd-source-example.yaml'), 'utf8');
+      return { report, before, after, logger };
+    } finally {
+      await removeCheckout(dir);
+    }
+  }
+
+  it('a token endpoint that fails once with 503 is asked again', async () => {
+    const mark = tokenProxy.requests.length;
+    const outcome = await runTokenJob(
+      [{ path: TOKEN, times: 1, action: { kind: 'respond', status: 503 } }],
+      password,
+    );
+    expect(outcome.report.errors).toEqual([]);
+    expect(outcome.after).toBe(outcome.before.replace('"main-1"', '"main-2"'));
+    const tokenStatuses = tokenProxy.requests
+      .slice(mark)
+      .filter((request) => TOKEN.test(request.target))
+      .map((request) => request.status);
+    expect(tokenStatuses.slice(0, 2)).toEqual([503, 200]);
+  });
+
+  it('a token endpoint that never answers in time: bounded, the image fails, the file keeps its bytes', async () => {
+    const outcome = await runTokenJob(
+      [{ path: TOKEN, action: { kind: 'delay', ms: TIMEOUT_MS * 3 } }],
+      password,
+    );
+    expect(outcome.report.errors.map((error) => error.image)).toEqual(['app']);
+    expect(outcome.report.errors[0]?.message).toMatch(/timed out after 1500 ms \(4 attempts\)/);
+    expect(outcome.after).toBe(outcome.before);
+  });
+
+  it('refused credentials: the image fails naming where the credentials came from, never the password', async () => {
+    const wrong = 'Wrong-Token-P4ss-UNIQUE';
+    const outcome = await runTokenJob([], wrong);
+    expect(outcome.report.errors.map((error) => error.image)).toEqual(['app']);
+    const message = outcome.report.errors[0]?.message ?? '';
+    expect(message).toContain('input registry-credentials line 1');
+    expect(message).not.toContain(wrong);
+    expect(outcome.logger.lines.join('\n')).not.toContain(wrong);
+    expect(outcome.after).toBe(outcome.before);
+  });
+
+  it('a 401 with a fresh challenge mid-run (an expired token) is answered once, then the run goes on', async () => {
+    const mark = tokenProxy.requests.length;
+    const outcome = await runTokenJob(
+      [
+        {
+          method: 'GET',
+          path: /^\/v2\/team\/app\/manifests\/main-2$/,
+          times: 1,
+          action: {
+            kind: 'respond',
+            status: 401,
+            headers: {
+              'www-authenticate': `Bearer realm="${tokenProxy.url}/token",service="${tokenRegistry.tokenService ?? ''}",scope="repository:team/app:pull"`,
+            },
+          },
+        },
+      ],
+      password,
+    );
+    expect(outcome.report.errors).toEqual([]);
+    expect(outcome.after).toBe(outcome.before.replace('"main-1"', '"main-2"'));
+    const manifestStatuses = tokenProxy.requests
+      .slice(mark)
+      .filter((request) => request.target === '/v2/team/app/manifests/main-2')
+      .map((request) => request.status);
+    expect(manifestStatuses).toEqual([401, 200]);
   });
 });
