@@ -41,7 +41,9 @@ export function createGitHubWorkspace(options: {
       const state = await publisher.readUnit(unit.target, unit.environment, unit.publish, base);
       return {
         base: filesAt(state.baseSha),
-        pending: state.pull && state.branchSha ? filesAt(state.branchSha) : undefined,
+        // The branch counts even before its pull request exists: another run may be between
+        // creating the branch and opening the pull request, and its newer tag must not be lost.
+        pending: state.branchSha ? filesAt(state.branchSha) : undefined,
         state,
       };
     },
