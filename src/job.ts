@@ -326,7 +326,11 @@ export function unitLabel(unit: { target: string; environment: string | undefine
   return unit.environment === undefined ? unit.target : `${unit.target}/${unit.environment}`;
 }
 
-/** Several units share images: list each repository's tags once per run. */
+/**
+ * Several units share images: list each repository's tags once per run. A failure is kept too:
+ * the transport already retried it as often as the retry policy allows, and asking again for
+ * every unit would multiply that bound (ten environments × four timed-out attempts).
+ */
 function memoizeTagLists(client: RegistryClient): RegistryClient {
   const lists = new Map<string, Promise<string[]>>();
   return {
@@ -336,7 +340,6 @@ function memoizeTagLists(client: RegistryClient): RegistryClient {
       if (!list) {
         list = client.listTags(image);
         lists.set(key, list);
-        void list.catch(() => lists.delete(key));
       }
       return list;
     },
