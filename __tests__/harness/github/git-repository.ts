@@ -355,5 +355,3 @@ function parseIdentity(value: string): Identity {
   if (!match) return { name: value, email: '', time: 0 };
   return { name: match[1] ?? '', email: match[2] ?? '', time: Number(match[3]) };
 }
-
-export { EMPTY_TREE };
