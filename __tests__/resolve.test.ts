@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
 
 import type { TagPolicy } from '../src/config/settings.js';
-import { ConfigurationError, PayloadError, RegistryError } from '../src/errors.js';
+import {
+  ConfigurationError,
+  PayloadError,
+  RegistryError,
+  RequestBudgetSpent,
+} from '../src/errors.js';
 import type { Logger } from '../src/logging.js';
 import type {
   ImageReference,
@@ -730,5 +735,51 @@ describe('resolvePayloadTag', () => {
       changed: true,
     });
     expect(registry.calls.getMetadata).toEqual(['latest']);
+  });
+});
+
+describe('a spent request budget', () => {
+  class BudgetRegistry extends FakeRegistry {
+    /** Metadata reads allowed before the budget is spent. */
+    allowance = 1;
+    override getMetadata(
+      image: ImageReference,
+      tag: string,
+      platforms: readonly string[],
+      options?: MetadataOptions,
+    ): Promise<TagMetadata> {
+      if (this.allowance <= 0) {
+        this.calls.getMetadata.push(tag);
+        return Promise.reject(
+          new RequestBudgetSpent('the request budget of 3 registry requests is spent', {
+            image: 'team/frontend',
+          }),
+        );
+      }
+      this.allowance -= 1;
+      return super.getMetadata(image, tag, platforms, options);
+    }
+  }
+
+  it('keeps the current value with a warning instead of choosing from a partial list', async () => {
+    const registry = new BudgetRegistry()
+      .add('main-a', '2024-05-01T00:00:00Z')
+      .add('main-b', '2024-05-03T00:00:00Z')
+      .add('main-c', '2024-05-02T00:00:00Z');
+    const logger = new RecordingLogger();
+    const decision = await resolve(registry, {}, 'main-a', undefined, logger);
+    expect(decision).toMatchObject({ chosen: 'main-a', changed: false });
+    expect(decision.reason).toContain('kept "main-a" without deciding');
+    expect(decision.reason).toContain('request budget');
+    expect(logger.lines.filter((line) => line.level === 'warning')).toHaveLength(1);
+  });
+
+  it('keeps the value an open pull request proposes', async () => {
+    const registry = new BudgetRegistry()
+      .add('main-a', '2024-05-01T00:00:00Z')
+      .add('main-b', '2024-05-03T00:00:00Z');
+    registry.allowance = 0;
+    const decision = await resolve(registry, {}, 'main-a', 'main-b');
+    expect(decision).toMatchObject({ current: 'main-a', chosen: 'main-b', changed: true });
   });
 });

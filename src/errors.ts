@@ -35,7 +35,7 @@ export interface RegistryErrorDetails {
 }
 
 export class RegistryError extends Error {
-  override readonly name = 'RegistryError';
+  override readonly name: string = 'RegistryError';
   readonly details: RegistryErrorDetails;
 
   constructor(message: string, details: RegistryErrorDetails, options?: { cause?: unknown }) {
@@ -74,4 +74,13 @@ export function errorMessage(error: unknown): string {
   } catch {
     return String(error);
   }
+}
+
+/**
+ * The run's registry request budget is spent, or a registry's pull rate limit is nearly spent:
+ * no more metadata is fetched. Images that cannot be decided keep their current value with a
+ * warning instead of failing.
+ */
+export class RequestBudgetSpent extends RegistryError {
+  override readonly name = 'RequestBudgetSpent';
 }

@@ -1,5 +1,11 @@
 import type { ImageSettings, TagPolicy } from './config/settings.js';
-import { ConfigurationError, PayloadError, RegistryError, errorMessage } from './errors.js';
+import {
+  ConfigurationError,
+  PayloadError,
+  RegistryError,
+  RequestBudgetSpent,
+  errorMessage,
+} from './errors.js';
 import type { Logger } from './logging.js';
 import type { ImageReference, RegistryClient, TagMetadata } from './registry/types.js';
 import { walkRanking, highestFloor, type Floor, type WalkOutcome } from './strategy/choose.js';
@@ -42,12 +48,40 @@ export interface PayloadInput extends ResolveInput {
 /** Resolves one image: lists the tags, filters, ranks (or follows one tag for digest) and chooses. */
 export async function resolveImage(input: ResolveInput): Promise<Decision> {
   const strategy = strategyFor(input.image.policy.strategy);
-  const decision =
-    strategy.kind === 'tracking'
-      ? await resolveDigest(input)
-      : await resolveRanking(input, strategy);
+  let decision: Decision;
+  try {
+    decision =
+      strategy.kind === 'tracking'
+        ? await resolveDigest(input)
+        : await resolveRanking(input, strategy);
+  } catch (error) {
+    if (!(error instanceof RequestBudgetSpent)) throw error;
+    decision = budgetSpentDecision(input, error);
+    input.logger.warning(`${input.image.alias} (${input.image.repository}): ${decision.reason}`);
+    return decision;
+  }
   input.logger.info(`${input.image.alias} (${input.image.repository}): ${decision.reason}`);
   return decision;
+}
+
+/**
+ * No more registry requests may be made: the chart keeps what it has (and an open pull request
+ * keeps what it proposes) rather than failing the image or choosing from a partial list.
+ */
+function budgetSpentDecision(input: ResolveInput, error: RequestBudgetSpent): Decision {
+  const kept = input.pending ?? input.current;
+  return {
+    alias: input.image.alias,
+    image: input.image.repository,
+    current: input.current,
+    chosen: kept,
+    metadata: undefined,
+    currentMetadata: undefined,
+    changed: kept !== undefined && kept !== input.current,
+    reason: `kept ${kept === undefined ? 'the current value' : JSON.stringify(kept)} without deciding: ${error.message}`,
+    counts: { seen: 0, afterFilter: 0, skipped: {} },
+    tiedWith: [],
+  };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -98,6 +132,11 @@ async function resolveRanking(input: ResolveInput, strategy: RankingStrategy): P
     const wanted = new Set(filtered.kept);
     if (currentTag !== undefined && listed.has(currentTag)) wanted.add(currentTag);
     fetched = await fetchAll(input, [...wanted]);
+    // Ordering a partial set could pick a build that is not the newest: keep the value instead.
+    const spent = [...fetched.failures.values()].find(
+      (error) => error instanceof RequestBudgetSpent,
+    );
+    if (spent) throw spent;
     for (const [tag, error] of fetched.failures) {
       if (filtered.kept.includes(tag)) {
         skipped.push({

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RegistrySettings } from '../../src/config/settings.js';
-import { RegistryError } from '../../src/errors.js';
+import { RegistryError, RequestBudgetSpent } from '../../src/errors.js';
 import type { Logger } from '../../src/logging.js';
 import {
   createRegistryClient,
@@ -808,6 +808,23 @@ describe('rate limits', () => {
     expect(warnings).toEqual([
       `${registry.host} pull rate limit is nearly spent: 10 of 100 remaining per 21600 s window; authenticate to raise it, or keep the metadata cache between runs`,
     ]);
+  });
+
+  it('stops reading manifests once the remaining pulls fall to the reserve (5% of the limit)', async () => {
+    const registry = await server();
+    registry.on('GET', '/v2/', { status: 200 });
+    registry.on('GET', '/v2/team/app/tags/list', {
+      status: 200,
+      headers: { 'ratelimit-limit': '100;w=21600', 'ratelimit-remaining': '5;w=21600' },
+      body: { tags: ['v1'] },
+    });
+    const { registry: registryClient, image } = client(registry);
+
+    expect(await registryClient.listTags(image)).toEqual(['v1']);
+    const error = await rejection(registryClient.getMetadata(image, 'v1', ['linux/amd64']));
+    expect(error).toBeInstanceOf(RequestBudgetSpent);
+    expect(error.message).toContain('pull rate limit is nearly spent (5 of 100 remaining)');
+    expect(registry.count('GET', '/v2/team/app/manifests/v1')).toBe(0);
   });
 
   it('reads ratelimit-remaining and exposes it per registry', async () => {

@@ -1,5 +1,5 @@
 import { Agent, request, type Dispatcher } from 'undici';
-import { RegistryError, errorMessage } from '../errors.js';
+import { RegistryError, RequestBudgetSpent, errorMessage } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { imageKey } from './reference.js';
 import { backoffDelay, isRetryableStatus, parseRetryAfter, type RetryPolicy } from './retry.js';
@@ -284,7 +284,7 @@ export class RegistryHttp {
   ): Promise<Omit<HttpResponse, 'attempts'>> {
     const key = imageKey(request.image);
     if (this.spent >= this.options.requestBudget) {
-      throw new RegistryError(
+      throw new RequestBudgetSpent(
         `${request.image.original}: the request budget of ${this.options.requestBudget} registry requests for this run is spent; raise request-budget, narrow allow-tags, or keep the metadata cache between runs`,
         { image: request.image.original, path: url.pathname },
       );

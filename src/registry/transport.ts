@@ -1,4 +1,4 @@
-import { RegistryError } from '../errors.js';
+import { RegistryError, RequestBudgetSpent } from '../errors.js';
 import type { Logger } from '../logging.js';
 import type { RegistryAuth } from './auth.js';
 import { parseChallenges, preferredChallenge, type AuthChallenge } from './challenge.js';
@@ -69,6 +69,7 @@ export class RegistryTransport {
         { image: image.original, path: url.pathname },
       );
     }
+    this.checkRateLimitReserve(request);
     const credential = credentials.find(image.registry);
     let answeredNewChallenge = false;
     for (;;) {
@@ -169,6 +170,25 @@ export class RegistryTransport {
       return { origin, challenge };
     }
     throw lastError;
+  }
+
+  /**
+   * Manifest GETs are what registries such as Docker Hub count as pulls. When the last reading
+   * says the limit is nearly spent, stop reading metadata rather than use up the pulls the
+   * cluster needs to start the images: the image keeps its current value, with a warning.
+   */
+  private checkRateLimitReserve(request: RegistryRequest): void {
+    if (request.method !== 'GET' || !String(request.target).includes('/manifests/')) return;
+    const { image } = request;
+    const rateLimit = this.rateLimits.get(image.registry);
+    if (!rateLimit) return;
+    const reserve =
+      rateLimit.limit === undefined ? 5 : Math.max(1, Math.floor(rateLimit.limit / 20));
+    if (rateLimit.remaining > reserve) return;
+    throw new RequestBudgetSpent(
+      `${image.original}: ${image.registry} pull rate limit is nearly spent (${rateLimit.remaining}${rateLimit.limit === undefined ? '' : ` of ${rateLimit.limit}`} remaining); no more metadata is read in this run so the remaining pulls stay for deployments. Authenticate to raise the limit, or keep the metadata cache between runs`,
+      { image: image.original, path: String(request.target) },
+    );
   }
 
   private noteRateLimit(image: ImageReference, response: HttpResponse): void {

@@ -1,3 +1,4 @@
+import { RequestBudgetSpent } from '../errors.js';
 import type { TagPolicy } from '../config/settings.js';
 import { errorMessage } from '../errors.js';
 import type { TagMetadata } from '../registry/types.js';
@@ -68,6 +69,8 @@ export async function walkRanking(input: WalkInput): Promise<WalkResult> {
         metadata = await input.metadataFor(candidate.tag);
         fetched.set(candidate.tag, metadata);
       } catch (error) {
+        // A spent request budget is not a property of this tag: stop walking, do not skip ahead.
+        if (error instanceof RequestBudgetSpent) throw error;
         failures.push({ tag: candidate.tag, error });
         skipped.push({
           tag: candidate.tag,
