@@ -616,6 +616,28 @@ describe('token auth by challenge', () => {
     );
   });
 
+  it('says a repository may not exist when the registry answers insufficient_scope (Docker Hub)', async () => {
+    const registry = await server();
+    const tokens = await server();
+    tokens.on('GET', '/token', { status: 200, body: { token: 'anonymous' } });
+    const challenge = `Bearer realm="http://localhost:${tokens.port}/token",service="s"`;
+    registry.on('GET', '/v2/', { status: 401, headers: { 'www-authenticate': challenge } });
+    registry.on('GET', '/v2/team/app/tags/list', {
+      status: 401,
+      headers: {
+        'www-authenticate': `${challenge},scope="repository:team/app:pull",error="insufficient_scope"`,
+      },
+    });
+    const { registry: registryClient, image } = client(registry, {
+      insecureRegistries: [registry.host, `localhost:${tokens.port}`],
+    });
+
+    const error = await rejection(registryClient.listTags(image));
+    expect(error.message).toContain(
+      `the repository does not exist on ${registry.host}, or it is private`,
+    );
+  });
+
   it('reports a token service that refuses the credentials, naming where they came from', async () => {
     const registry = await server();
     const tokens = await server();

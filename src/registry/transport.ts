@@ -223,7 +223,17 @@ export class RegistryTransport {
     const head = `${image.original}: ${request.method} ${url.pathname} returned ${status}${registryMessage ? ` (${registryMessage})` : ''}`;
     const attempts = response.attempts > 1 ? ` after ${response.attempts} attempts` : '';
     let advice: string;
-    if (status === 401) {
+    const insufficientScope = parseChallenges(response.headers['www-authenticate'] ?? '').some(
+      (challenge) => challenge.params['error'] === 'insufficient_scope',
+    );
+    if (status === 401 && insufficientScope) {
+      // Docker Hub answers this, not 404, for a repository that does not exist.
+      advice = `no pull access to ${image.repository}: the repository does not exist on ${image.registry}, or it is private and ${
+        credentialSource
+          ? `the credentials from ${credentialSource} may not read it`
+          : 'needs credentials (registry-credentials, docker login, or GITHUB_TOKEN for ghcr.io)'
+      }`;
+    } else if (status === 401) {
       advice = credentialSource
         ? `check the credentials for ${image.registry} (from ${credentialSource})`
         : `${image.registry} requires credentials: add them with registry-credentials (${image.registry}=user:password), docker login, or GITHUB_TOKEN for ghcr.io`;
