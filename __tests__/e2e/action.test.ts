@@ -3,6 +3,10 @@
  * Node 24, against a real registry and the git-backed GitHub API server. Build first:
  * `npm run build`.
  */
+import { mkdtemp, rm } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { nodeBinaries } from '../harness/action-runner.js';
@@ -290,8 +294,50 @@ describe.each(nodeBinaries())('chart layouts on $name', ({ path: node }) => {
   );
 });
 
-describe('publishing paths and failures of the bundled action', () => {
+describe('caching, publishing paths and failures of the bundled action', () => {
   const node = process.execPath;
+
+  it(
+    'keeps tag metadata between runs: a later run fetches manifests only for the new tag',
+    async () => {
+      const runnerTemp = await mkdtemp(path.join(os.tmpdir(), 'e2e-runner-temp-'));
+      try {
+        await withScenario(helmChartFiles, async (scenario) => {
+          await scenario.push('frontend', BUILDS);
+          await scenario.push('backend', BUILDS);
+          // Outside Actions the cache service is absent; the metadata stays in RUNNER_TEMP.
+          const cached = {
+            node,
+            inputs: { ...overrideInputs(scenario), cache: 'true' },
+            env: { RUNNER_TEMP: runnerTemp },
+          };
+          const mainTags = BUILDS.filter((build) => build.tag.startsWith('main-')).length;
+
+          await scenario.registry.resetRequestCounts();
+          const cold = await scenario.run(cached);
+          expect(cold.exitCode, describeRun(cold)).toBe(0);
+          const coldCounts = (await scenario.registry.requestCounts()).byKind;
+          expect(coldCounts['GET manifest']).toBe(2 * mainTags);
+          expect(coldCounts['GET blob']).toBe(2 * mainTags);
+
+          await scenario.push('frontend', [NEWER_BUILD]);
+          await scenario.registry.resetRequestCounts();
+          const warm = await scenario.run(cached);
+          expect(warm.exitCode, describeRun(warm)).toBe(0);
+          const warmCounts = (await scenario.registry.requestCounts()).byKind;
+          expect(warmCounts['GET tags']).toBe(2);
+          expect(warmCounts['GET manifest']).toBe(1);
+          expect(warmCounts['GET blob']).toBe(1);
+          expect(await scenario.github.readFile(BRANCH, OVERRIDE_PATH)).toBe(
+            expectedOverrideFile(scenario.host, NEWER_BUILD.tag, NEWEST_BUILD),
+          );
+        });
+      } finally {
+        await rm(runnerTemp, { recursive: true, force: true });
+      }
+    },
+    TEST_TIMEOUT_MS,
+  );
 
   it(
     'closes its pull request with a comment once main already has the tags',
