@@ -88,18 +88,30 @@ export function evaluateTargets(run: BenchRun): TargetVerdict[] {
       met: cold <= 1.5 * raw && result.cold.problems.length === 0,
     });
   }
-  const largest = [...run.scenarios].sort((a, b) => totalTags(b) - totalTags(a))[0];
-  if (largest) {
-    const peak = Math.max(
-      ...[largest.cold, largest.warm, largest.dispatch]
+  const peakOf = (result: ScenarioResult): number =>
+    Math.max(
+      ...[result.cold, result.warm, result.dispatch]
         .map((series) => series.maxRssKb)
         .filter((value) => value !== undefined),
     );
-    const is10x5000 = largest.images === 10 && largest.tagsPerImage === 5000;
+  // The 10 × 5 000 scenario when it ran; otherwise the scenario with the highest peak.
+  const rssScenario =
+    run.scenarios.find((result) => result.images === 10 && result.tagsPerImage === 5000) ??
+    [...run.scenarios].sort((a, b) => peakOf(b) - peakOf(a) || totalTags(b) - totalTags(a))[0];
+  if (rssScenario) {
+    const peak = peakOf(rssScenario);
+    const is10x5000 = rssScenario.images === 10 && rssScenario.tagsPerImage === 5000;
     verdicts.push({
-      target: `Peak RSS under 150 MB at 10 × 5 000 tags${is10x5000 ? '' : ` (largest run here: ${largest.name})`}`,
-      figure: `${(peak / 1024).toFixed(0)} MiB = ${((peak * 1024) / 1e6).toFixed(0)} MB (cold, warm and dispatch runs)`,
-      met: Number.isFinite(peak) ? (peak * 1024) / 1e6 < 150 && is10x5000 : undefined,
+      target: `Peak RSS under 150 MB at 10 × 5 000 tags${is10x5000 ? '' : ` (not run; highest peak measured: ${rssScenario.name})`}`,
+      figure: `${(peak / 1024).toFixed(0)} MiB = ${((peak * 1024) / 1e6).toFixed(0)} MB (worst of the cold, warm and dispatch runs)`,
+      // A smaller scenario over the limit already fails the target; under it proves nothing.
+      met: !Number.isFinite(peak)
+        ? undefined
+        : (peak * 1024) / 1e6 >= 150
+          ? false
+          : is10x5000
+            ? true
+            : undefined,
     });
   }
   verdicts.push(
