@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { usageMarkdown, usageRecord } from '../src/report.js';
+import { rateLimitLines, usageMarkdown, usageRecord } from '../src/report.js';
 
 describe('registry usage', () => {
   it('is a table per image, sorted, with a total row', () => {
@@ -27,5 +27,14 @@ describe('registry usage', () => {
 
   it('is empty when no request was made', () => {
     expect(usageMarkdown(new Map())).toBe('');
+  });
+});
+
+describe('rate limit lines', () => {
+  it('name each registry that reported a limit, once', () => {
+    const readings = new Map([['docker.io', { remaining: 87, limit: 100, windowSeconds: 21600 }]]);
+    expect(
+      rateLimitLines(['docker.io', 'ghcr.io', 'docker.io'], (name) => readings.get(name)),
+    ).toEqual(['docker.io: 87 of 100 pulls remaining per 6 h']);
   });
 });

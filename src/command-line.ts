@@ -111,7 +111,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         : {};
     const workspace = createLocalWorkspace(dir, logger);
     const settings = await loadSettings(
-      raw as RawInputs,
+      raw,
       await workspace.baseFiles(),
       process.env,
       logger,

@@ -155,7 +155,8 @@ function imageTrigger(
 /** A value for a message: JSON-quoted and cut, so hostile input is visible and harmless. */
 function describe(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const text = JSON.stringify(value) ?? String(value);
+  // JSON.stringify gives undefined only for functions and symbols, which JSON payloads cannot hold.
+  const text = JSON.stringify(value) ?? typeof value;
   return text.length > 80 ? `${text.slice(0, 77)}...` : text;
 }
 

@@ -11,7 +11,8 @@ import { restoreMetadataCache, saveMetadataCache } from './metadata-cache.js';
 import { createGitHubClient } from './publish/octokit.js';
 import { stepSummary } from './publish/body.js';
 import { createRegistryClient } from './registry/client.js';
-import { pullRequestRecords, usageMarkdown } from './report.js';
+import { pullRequestRecords, rateLimitLines, usageMarkdown } from './report.js';
+import { parseImageReference } from './registry/reference.js';
 
 /**
  * The action: settings → event → resolve → write → publish → outputs. The only place that
@@ -62,8 +63,9 @@ async function runAction(logger: Logger): Promise<JobReport | undefined> {
   const files = await workspace.baseFiles();
   const settings = await loadSettings(raw, files, env, logger);
 
-  const cache =
-    settings.registry.cache ? await restoreMetadataCache(settings, env, logger) : undefined;
+  const cache = settings.registry.cache
+    ? await restoreMetadataCache(settings, env, logger)
+    : undefined;
   const registry = createRegistryClient({
     settings: settings.registry,
     logger,
@@ -79,9 +81,15 @@ async function runAction(logger: Logger): Promise<JobReport | undefined> {
       now: () => new Date(),
     });
     setOutputs(report);
+    const rateLimits = rateLimitLines(
+      [...settings.images.values()].map((image) => parseImageReference(image.repository).registry),
+      (name) => registry.rateLimitRemaining(name),
+    );
+    for (const line of rateLimits) logger.info(`Rate limit: ${line}`);
     await core.summary
       .addRaw(stepSummary(report.changeSets, report.results))
       .addRaw(usageMarkdown(registry.usage()))
+      .addRaw(rateLimits.map((line) => `Rate limit: ${line}\n`).join(''))
       .write();
     return report;
   } finally {
@@ -101,6 +109,8 @@ async function readEventPayload(file: string | undefined): Promise<unknown> {
   try {
     return JSON.parse(await readFile(file, 'utf8')) as unknown;
   } catch (error) {
-    throw new Error(`cannot read the event payload ${file}: ${errorMessage(error)}`);
+    throw new Error(`cannot read the event payload ${file}: ${errorMessage(error)}`, {
+      cause: error,
+    });
   }
 }

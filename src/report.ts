@@ -1,5 +1,6 @@
 import type { JobReport } from './job.js';
 import type { RegistryUsage } from './registry/types.js';
+import type { RateLimit } from './registry/vendors.js';
 
 /** One decision as printed by `--json` and logged: flat and stable. */
 export interface DecisionRecord {
@@ -86,4 +87,23 @@ export function usageMarkdown(usage: ReadonlyMap<string, RegistryUsage>): string
     '',
   ];
   return lines.join('\n');
+}
+
+/** One line per registry that reported a pull rate limit (Docker Hub's `ratelimit-remaining`). */
+export function rateLimitLines(
+  registries: Iterable<string>,
+  readingOf: (registry: string) => RateLimit | undefined,
+): string[] {
+  const lines: string[] = [];
+  for (const registry of new Set(registries)) {
+    const reading = readingOf(registry);
+    if (!reading) continue;
+    const limit = reading.limit === undefined ? '' : ` of ${reading.limit}`;
+    const window =
+      reading.windowSeconds === undefined
+        ? ''
+        : ` per ${Math.round(reading.windowSeconds / 3600)} h`;
+    lines.push(`${registry}: ${reading.remaining}${limit} pulls remaining${window}`);
+  }
+  return lines;
 }
