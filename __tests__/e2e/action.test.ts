@@ -340,6 +340,29 @@ describe('caching, publishing paths and failures of the bundled action', () => {
   );
 
   it(
+    'labels the pull request and asks the configured reviewers',
+    async () => {
+      await withScenario(helmChartFiles, async (scenario) => {
+        await scenario.push('frontend', BUILDS);
+        await scenario.push('backend', BUILDS);
+        const run = await scenario.run({
+          node,
+          inputs: {
+            ...overrideInputs(scenario),
+            labels: 'dependencies, images',
+            reviewers: 'octocat',
+          },
+        });
+        expect(run.exitCode, describeRun(run)).toBe(0);
+        const [pull] = scenario.openPulls();
+        expect([...(pull?.labels ?? [])].sort()).toEqual(['dependencies', 'images']);
+        expect(pull?.requestedReviewers).toEqual(['octocat']);
+      });
+    },
+    TEST_TIMEOUT_MS,
+  );
+
+  it(
     'closes its pull request with a comment once main already has the tags',
     async () => {
       await withScenario(helmChartFiles, async (scenario) => {
