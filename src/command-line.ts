@@ -6,7 +6,7 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { INPUT_NAMES, defaultInputs, type InputName, type RawInputs } from './config/inputs.js';
+import { INPUT_NAMES, defaultInputs, type InputName } from './config/inputs.js';
 import { loadSettings } from './config/load.js';
 import { errorMessage } from './errors.js';
 import { triggerFromEvent } from './events.js';
