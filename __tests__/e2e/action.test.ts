@@ -339,6 +339,43 @@ describe('caching, publishing paths and failures of the bundled action', () => {
     TEST_TIMEOUT_MS,
   );
 
+  it.each([
+    { input: 'mode', value: 'sideways', message: 'input mode: mode `sideways` is not one of' },
+    {
+      input: 'allow-tags',
+      value: 'regexp:main-(',
+      message: 'input allow-tags: allow-tags regular expression "main-(" is invalid',
+    },
+    {
+      input: 'update-strategy',
+      value: 'newest',
+      message: 'input update-strategy: update strategy "newest" is unknown',
+    },
+  ])(
+    'rejects $input: $value before asking the registry anything',
+    async ({ input, value, message }) => {
+      await withScenario(helmChartFiles, async (scenario) => {
+        await scenario.push('frontend', BUILDS);
+        await scenario.push('backend', BUILDS);
+        const mainBefore = await scenario.github.branchSha('main');
+        await scenario.registry.resetRequestCounts();
+        const run = await scenario.run({
+          node,
+          inputs: { ...overrideInputs(scenario), [input]: value },
+        });
+        expect(run.exitCode, describeRun(run)).toBe(1);
+        const errors = run.stdout.split('\n').filter((line) => line.startsWith('::error'));
+        expect(errors.join('\n')).toContain(message);
+        expect((await scenario.registry.requestCounts()).total).toBe(0);
+        expect(scenario.operations().filter((operation) => !operation.startsWith('GET '))).toEqual(
+          [],
+        );
+        expect(await scenario.github.branchSha('main')).toBe(mainBefore);
+      });
+    },
+    TEST_TIMEOUT_MS,
+  );
+
   it(
     'labels the pull request and asks the configured reviewers',
     async () => {
