@@ -31,8 +31,16 @@ try {
     '--license',
     'licenses.txt',
     '-q',
+    '-m',
   ]);
-  run(bin('ncc'), ['build', path.join(work, 'js/cli.js'), '-o', path.join(work, 'cli'), '-q']);
+  run(bin('ncc'), [
+    'build',
+    path.join(work, 'js/cli.js'),
+    '-o',
+    path.join(work, 'cli'),
+    '-q',
+    '-m',
+  ]);
   const cli = readFileSync(path.join(work, 'cli/index.js'), 'utf8');
   writeFileSync(
     path.join(out, 'cli.js'),

@@ -204,32 +204,38 @@ async function processUnit(
     const errors: JobError[] = [];
     const changes: ValueChange[] = [];
     const decisionByKey = new Map<string, Decision>();
-    for (const image of unit.images) {
-      try {
-        const current = readCurrent(unit, image, text, fallback);
-        const pending =
-          pendingText === undefined ? undefined : readCurrent(unit, image, pendingText, undefined);
-        const common = {
-          image,
-          reference: referenceOf(image),
-          current,
-          pending,
-          client: options.registry,
-          logger,
-          now: options.now,
-        };
-        const decision = payload
-          ? await resolvePayloadTag({ ...common, tag: payload.tag, digest: payload.digest })
-          : await resolveImage(common);
-        decisions.push({ target: unit.target, environment: unit.environment, decision });
-        if (decision.changed && decision.chosen !== undefined) {
-          for (const change of changesFor(image, decision.chosen)) {
-            changes.push(change);
-            decisionByKey.set(change.key, decision);
-          }
+    // Images of a unit are independent: resolve them at once (the HTTP layer bounds requests
+    // per host), then apply the results in configuration order.
+    const outcomes = await Promise.all(
+      unit.images.map(async (image) => {
+        try {
+          const current = readCurrent(unit, image, text, fallback);
+          const pending =
+            pendingText === undefined
+              ? undefined
+              : readCurrent(unit, image, pendingText, undefined);
+          const common = {
+            image,
+            reference: referenceOf(image),
+            current,
+            pending,
+            client: options.registry,
+            logger,
+            now: options.now,
+          };
+          const decision = payload
+            ? await resolvePayloadTag({ ...common, tag: payload.tag, digest: payload.digest })
+            : await resolveImage(common);
+          return { image, decision };
+        } catch (error) {
+          return { image, error };
         }
-      } catch (error) {
-        const message = errorMessage(error);
+      }),
+    );
+    for (const outcome of outcomes) {
+      const { image } = outcome;
+      if (outcome.decision === undefined) {
+        const message = errorMessage(outcome.error);
         logger.error(`${unitLabel(unit)}: ${image.alias} (${image.repository}): ${message}`);
         errors.push({
           target: unit.target,
@@ -237,6 +243,15 @@ async function processUnit(
           image: image.alias,
           message,
         });
+        continue;
+      }
+      const { decision } = outcome;
+      decisions.push({ target: unit.target, environment: unit.environment, decision });
+      if (decision.changed && decision.chosen !== undefined) {
+        for (const change of changesFor(image, decision.chosen)) {
+          changes.push(change);
+          decisionByKey.set(change.key, decision);
+        }
       }
     }
 

@@ -38,6 +38,8 @@ export async function run(): Promise<void> {
 }
 
 async function runAction(logger: Logger): Promise<JobReport | undefined> {
+  // Outputs exist even when the run fails early, so later steps can test them.
+  setOutputs(undefined);
   const env = process.env;
   const raw = readActionInputs();
   const github = loadGitHubSettings(raw, env);
@@ -101,7 +103,25 @@ async function runAction(logger: Logger): Promise<JobReport | undefined> {
 function setOutputs(report: JobReport | undefined): void {
   core.setOutput('updates', JSON.stringify(report?.updates ?? []));
   core.setOutput('pull-requests', JSON.stringify(report ? pullRequestRecords(report) : []));
-  core.setOutput('changed', String((report?.updates.length ?? 0) > 0));
+  core.setOutput('changed', String(report !== undefined && changedAnything(report)));
+}
+
+/**
+ * True when the run moved something (or, in dry-run, would have): a pull request opened or
+ * updated, a commit pushed or merged. A run whose open pull request already holds the values
+ * changed nothing.
+ */
+function changedAnything(report: JobReport): boolean {
+  return report.results.some(
+    (result) =>
+      result.action !== 'unchanged' &&
+      result.action !== 'none' &&
+      result.action !== 'closed' &&
+      (result.action !== 'dry-run' ||
+        report.updates.some(
+          (update) => update.target === result.target && update.environment === result.environment,
+        )),
+  );
 }
 
 async function readEventPayload(file: string | undefined): Promise<unknown> {

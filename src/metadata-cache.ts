@@ -1,4 +1,3 @@
-import * as actionsCache from '@actions/cache';
 import { createHash } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
@@ -32,8 +31,13 @@ export async function restoreMetadataCache(
   const prefix = `${KEY_PREFIX}-${imagesHash}-`;
   const key = `${prefix}${env.GITHUB_RUN_ID ?? Date.now()}-${env.GITHUB_RUN_ATTEMPT ?? '1'}`;
   const dir = path.join(env.RUNNER_TEMP ?? os.tmpdir(), 'helm-image-updater-cache');
+  // Loaded on demand: the Actions cache client (and its storage SDK) is most of the bundle, and
+  // a run that finds no cache service never needs it.
+  const actionsCache = await import('@actions/cache');
   if (!actionsCache.isFeatureAvailable()) {
-    logger.debug('Actions cache is not available here; metadata is fetched fresh.');
+    logger.debug(
+      `Actions cache service is not available; tag metadata is kept in ${dir} for this machine only.`,
+    );
     return { store: await loadCache(dir, logger), dir, key: '' };
   }
   try {
@@ -48,7 +52,10 @@ export async function restoreMetadataCache(
 export async function saveMetadataCache(cache: RestoredCache, logger: Logger): Promise<void> {
   try {
     await saveCache(cache.store, cache.dir, logger);
-    if (cache.key !== '') await actionsCache.saveCache([cache.dir], cache.key);
+    if (cache.key !== '') {
+      const actionsCache = await import('@actions/cache');
+      await actionsCache.saveCache([cache.dir], cache.key);
+    }
   } catch (error) {
     logger.warning(`Could not save the tag metadata cache: ${errorMessage(error)}`);
   }

@@ -105,6 +105,8 @@ describe.each(nodeBinaries())('the bundled action on $name', ({ path: node }) =>
       expect(jsonOutput(second, 'pull-requests')).toMatchObject([
         { target: 'example', action: 'unchanged', number: pull?.number, commit: branchHead },
       ]);
+      // The pull request already holds the values: this run changed nothing.
+      expect(second.outputs.changed).toBe('false');
 
       // A newer build: the same pull request, its branch rewritten with the new bytes.
       await scenario.push('frontend', [NEWER_BUILD]);

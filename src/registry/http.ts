@@ -1,5 +1,6 @@
 import { Agent, request, type Dispatcher } from 'undici';
 import { RegistryError, RequestBudgetSpent, errorMessage } from '../errors.js';
+import { HostSlots } from './host-slots.js';
 import type { Logger } from '../logging.js';
 import { imageKey } from './reference.js';
 import { backoffDelay, isRetryableStatus, parseRetryAfter, type RetryPolicy } from './retry.js';
@@ -109,8 +110,10 @@ export class RegistryHttp {
   private readonly insecureAgent: Agent;
   private readonly counts = new Map<string, { requests: number; bytes: number }>();
   private spent = 0;
+  private readonly slots: HostSlots;
 
   constructor(private readonly options: HttpOptions) {
+    this.slots = new HostSlots(Math.max(1, options.concurrency));
     const common = {
       connections: Math.max(1, options.concurrency),
       headersTimeout: options.timeoutMs,
@@ -232,7 +235,7 @@ export class RegistryHttp {
     }
     if (error instanceof RequestTimedOut) {
       return new RegistryError(
-        `${prefix} timed out after ${this.options.timeoutMs} ms${attempts ? ` (${attempts} attempts)` : ''}; check that the registry is reachable or raise the timeout`,
+        `${prefix} timed out after ${this.options.timeoutMs} ms${attempts ? ` (${attempts} attempts)` : ''}; check that the registry is reachable from the runner, or lower registry-concurrency if it is overloaded`,
         details,
         { cause: error },
       );
@@ -294,6 +297,7 @@ export class RegistryHttp {
     count.requests += 1;
     this.counts.set(key, count);
 
+    const release = await this.slots.acquire(url.host);
     const controller = new AbortController();
     const timer = setTimeout(
       () => controller.abort(new RequestTimedOut('timed out')),
@@ -333,6 +337,7 @@ export class RegistryHttp {
       throw error;
     } finally {
       clearTimeout(timer);
+      release();
     }
   }
 }
