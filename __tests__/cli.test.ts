@@ -3,15 +3,15 @@
  * `dist/cli.js`, and the exact bytes it leaves in the checkout.
  */
 import { execFile } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { INPUT_NAMES } from '../src/config/inputs.js';
 import { CLI_ENTRY } from './harness/action-runner.js';
+import { EXAMPLE_CHART, copyExampleChart } from './harness/example-chart.js';
 import { startRegistry, type RunningRegistry } from './harness/registry/index.js';
 
-const fixture = path.resolve(__dirname, '../__fixtures__/kubernetes-example');
 const day = 86_400_000;
 const base = Date.parse('2026-11-01T00:00:00Z');
 
@@ -55,18 +55,7 @@ afterAll(async () => {
 /** A copy of the example chart whose image names point at the test registry. */
 function checkout(name: string): string {
   const dir = path.join(work, name);
-  cpSync(fixture, dir, { recursive: true });
-  for (const file of [
-    'helm/values.yaml',
-    'helm/.argocd-source-example.yaml',
-    ...['dev', 'test', 'staging', 'prod'].map((env) => `helm-env/env/${env}/values.yaml`),
-  ]) {
-    const text = read(dir, file);
-    writeFileSync(
-      path.join(dir, file),
-      text.replaceAll('lyzhang1999/', `${registry.host}/lyzhang1999/`),
-    );
-  }
+  copyExampleChart(dir, registry.host);
   return dir;
 }
 
@@ -194,7 +183,7 @@ describe('helm-image-updater (dist/cli.js)', () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('Would change:');
     expect(result.stdout).toContain('frontend.tag: 1276e23 → main-b99bc73');
-    const before = readFileSync(path.join(fixture, 'helm/values.yaml'), 'utf8');
+    const before = readFileSync(path.join(EXAMPLE_CHART, 'helm/values.yaml'), 'utf8');
     expect(read(dir, 'helm/values.yaml')).toBe(
       before.replaceAll('lyzhang1999/', `${registry.host}/lyzhang1999/`),
     );

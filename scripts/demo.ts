@@ -8,16 +8,14 @@
  *      server backed by a git repository, ending with the pull request it opened.
  */
 import { execFileSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { CLI_ENTRY, runAction } from '../__tests__/harness/action-runner.js';
+import { copyExampleChart } from '../__tests__/harness/example-chart.js';
 import { startGitHubServer } from '../__tests__/harness/github/index.js';
 import { startRegistry } from '../__tests__/harness/registry/index.js';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const fixture = path.join(root, '__fixtures__/kubernetes-example');
 const bold = (text: string) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);
 const heading = (text: string) => console.log(`\n${bold(`━━ ${text}`)}\n`);
 
@@ -81,20 +79,8 @@ try {
   console.log('\nBy name, main-f4c1d0e is "newest"; by build time it is main-b99bc73.');
 
   const checkout = path.join(workdir, 'chart');
-  cpSync(fixture, checkout, { recursive: true });
-  // The chart pulls from this registry: the image names in it name the local host, so the diffs
-  // below show the tags moving and nothing else.
-  for (const file of [
-    'helm/values.yaml',
-    'helm/.argocd-source-example.yaml',
-    ...['dev', 'test', 'staging', 'prod'].map((env) => `helm-env/env/${env}/values.yaml`),
-  ]) {
-    const text = readFileSync(path.join(checkout, file), 'utf8');
-    writeFileSync(
-      path.join(checkout, file),
-      text.replaceAll('lyzhang1999/', `${registry.host}/lyzhang1999/`),
-    );
-  }
+  // The chart pulls from this registry, so the diffs below show the tags moving and nothing else.
+  copyExampleChart(checkout, registry.host);
   git(checkout, 'init', '-q', '-b', 'main');
   git(checkout, 'add', '-A');
   git(
