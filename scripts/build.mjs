@@ -1,7 +1,7 @@
 // Builds dist/: TypeScript is compiled to ESM first (tsc honours NodeNext and "type": "module"),
 // then @vercel/ncc bundles the action entry and the command-line entry with their dependencies.
-// Everything is built in a private directory and moved into place at the end, so two builds
-// at once cannot mix their files.
+// ncc names modules after their paths, so the build directory is fixed: the same sources give
+// the same bytes. A lock directory keeps two builds at once from mixing their files.
 import { execFileSync } from 'node:child_process';
 import {
   chmodSync,
@@ -9,19 +9,37 @@ import {
   readFileSync,
   renameSync,
   rmSync,
-  rmdirSync,
+  statSync,
   writeFileSync,
 } from 'node:fs';
 import path from 'node:path';
 
 const run = (command, args) => execFileSync(command, args, { stdio: 'inherit' });
 const bin = (name) => path.join('node_modules/.bin', name);
-const work = path.join('.build', String(process.pid));
+const work = '.build';
+const lock = '.build.lock';
 const out = path.join(work, 'dist');
 
-rmSync(work, { recursive: true, force: true });
-mkdirSync(work, { recursive: true });
+function acquireLock() {
+  const deadline = Date.now() + 5 * 60_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      return;
+    } catch (error) {
+      if (error.code !== 'EEXIST') throw error;
+      // A lock older than ten minutes belongs to a build that died.
+      if (Date.now() - statSync(lock).mtimeMs > 10 * 60_000) rmSync(lock, { recursive: true });
+      if (Date.now() > deadline) throw new Error(`${lock} is held by another build`);
+      execFileSync('sleep', ['0.5']);
+    }
+  }
+}
+
+acquireLock();
 try {
+  rmSync(work, { recursive: true, force: true });
+  mkdirSync(work, { recursive: true });
   run(bin('tsc'), ['-p', 'tsconfig.build.json', '--outDir', path.join(work, 'js')]);
   run(bin('ncc'), [
     'build',
@@ -51,10 +69,5 @@ try {
   renameSync(out, 'dist');
 } finally {
   rmSync(work, { recursive: true, force: true });
-  try {
-    // Removes .build when no other build is using it.
-    rmdirSync('.build');
-  } catch {
-    // another build is still running, or .build is already gone
-  }
+  rmSync(lock, { recursive: true, force: true });
 }
