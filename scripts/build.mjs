@@ -30,7 +30,8 @@ function acquireLock() {
       if (error.code !== 'EEXIST') throw error;
       // A lock older than ten minutes belongs to a build that died.
       if (Date.now() - statSync(lock).mtimeMs > 10 * 60_000) rmSync(lock, { recursive: true });
-      if (Date.now() > deadline) throw new Error(`${lock} is held by another build`);
+      if (Date.now() > deadline)
+        throw new Error(`${lock} is held by another build`, { cause: error });
       execFileSync('sleep', ['0.5']);
     }
   }

@@ -110,12 +110,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         ? (JSON.parse(await readFile(values['event-path'], 'utf8')) as unknown)
         : {};
     const workspace = createLocalWorkspace(dir, logger);
-    const settings = await loadSettings(
-      raw,
-      await workspace.baseFiles(),
-      process.env,
-      logger,
-    );
+    const settings = await loadSettings(raw, await workspace.baseFiles(), process.env, logger);
     const trigger = triggerFromEvent({
       name: eventName,
       payload,
