@@ -3,21 +3,11 @@
  * (a short commit SHA says nothing about age). Seeded, so every run pushes the same repository.
  */
 
+import { seededRandom } from '../__tests__/harness/seeded-random.js';
+
 export interface BenchTag {
   readonly tag: string;
   readonly created: Date;
-}
-
-/** mulberry32: small, fast, and deterministic for a seed. */
-export function seededRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const MINUTE_MS = 60_000;

@@ -254,17 +254,7 @@ async function chosenOf(
         outcome.floor.candidate.metadata ?? fetched.metadata.get(tag) ?? walked.get(tag);
       if (metadata === undefined && outcome.floor.role === 'pending') {
         // The pull request body shows the build of what it proposes; best effort.
-        try {
-          metadata = await input.client.getMetadata(
-            input.reference,
-            tag,
-            input.image.policy.platforms,
-          );
-        } catch (error) {
-          input.logger.debug(
-            `${input.image.alias}: metadata of pending tag ${tag} unavailable: ${errorMessage(error)}`,
-          );
-        }
+        metadata = await optionalMetadata(input, tag);
       }
       return { value, metadata };
     }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { RepositoryTags, seededRandom } from '../../bench/tags.js';
+import { RepositoryTags } from '../../bench/tags.js';
+import { seededRandom } from '../harness/seeded-random.js';
 
 describe('RepositoryTags', () => {
   it('makes distinct main-<7 hex> tags whose name order is not their build order', () => {

@@ -4,23 +4,13 @@ import { parse } from 'yaml';
 import { editOverrideFile, readOverrideParameter } from '../../src/writers/override-file.js';
 import type { ValueChange } from '../../src/writers/types.js';
 import { lineDiff } from './line-diff.js';
+import { seededRandom as random } from '../harness/seeded-random.js';
 
 /**
  * Property tests for the override file: seeded random parameter lists in the styles found in
  * the wild (indentless and indented block lists, flow lists, comments, other keys, CRLF, no final
  * newline), written by this test itself, and random parameter updates.
  */
-
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function pick<T>(next: () => number, items: readonly T[]): T {
   const item = items[Math.floor(next() * items.length)];

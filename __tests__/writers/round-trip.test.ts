@@ -4,24 +4,13 @@ import { parse, parseAllDocuments } from 'yaml';
 import type { ValueChange } from '../../src/writers/types.js';
 import { editValuesFile, readValue } from '../../src/writers/values-file.js';
 import { lineDiff } from './line-diff.js';
+import { seededRandom as random } from '../harness/seeded-random.js';
 
 /**
  * Property tests: seeded random values files (nested maps, flow maps, lists, comments, quoting
  * styles, CRLF, indentation, documents) and random edits. The generator writes YAML by itself,
  * independently of the writers, and keeps a model of the data to compare with.
  */
-
-/** mulberry32: small, seedable, good enough to pick shapes. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 type Model =
   | { kind: 'string'; value: string; style: 'plain' | 'single' | 'double' }
