@@ -89,11 +89,9 @@ export async function runJob(options: JobOptions): Promise<JobReport> {
       const outcome = await processUnit(unit, { ...options, registry }, referenceOf, payload);
       report.decisions.push(...outcome.decisions);
       report.errors.push(...outcome.errors);
-      if (outcome.changeSet) {
-        report.changeSets.push(outcome.changeSet);
-        report.updates.push(...outcome.changeSet.updates);
-      }
-      if (outcome.result) report.results.push(outcome.result);
+      report.changeSets.push(outcome.changeSet);
+      report.updates.push(...outcome.changeSet.updates);
+      report.results.push(outcome.result);
     } catch (error) {
       const message = errorMessage(error);
       logger.error(`${unitLabel(unit)}: ${message}`);
@@ -178,8 +176,8 @@ async function validatePayload(
 interface UnitOutcome {
   readonly decisions: UnitDecision[];
   readonly errors: JobError[];
-  readonly changeSet: ChangeSet | undefined;
-  readonly result: PublishResult | undefined;
+  readonly changeSet: ChangeSet;
+  readonly result: PublishResult;
 }
 
 async function processUnit(

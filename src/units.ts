@@ -33,29 +33,25 @@ export async function expandUnits(
 ): Promise<Unit[]> {
   const units: Unit[] = [];
   for (const target of targets) {
+    // The whole target as one unit, before any per-environment split.
+    const whole = {
+      target: target.name,
+      environment: undefined,
+      type: target.type,
+      images: target.images,
+      publish: target.publish,
+    };
     if (target.type === 'argocd-override') {
       const chart = target.chartPath === '.' ? '' : target.chartPath;
       units.push({
-        target: target.name,
-        environment: undefined,
-        type: target.type,
-        images: target.images,
-        publish: target.publish,
+        ...whole,
         file: path.join(chart, `.argocd-source-${target.app}.yaml`),
         fallbackFile: path.join(chart, 'values.yaml'),
       });
       continue;
     }
     if (!picomatch.scan(target.files).isGlob) {
-      units.push({
-        target: target.name,
-        environment: undefined,
-        type: target.type,
-        images: target.images,
-        publish: target.publish,
-        file: target.files,
-        fallbackFile: undefined,
-      });
+      units.push({ ...whole, file: target.files, fallbackFile: undefined });
       continue;
     }
     const matches = await files.glob(target.files);
