@@ -1,5 +1,3 @@
-import * as core from '@actions/core';
-
 /**
  * Everything below the edges logs through this interface, so registry, strategy, writer and
  * publishing code can be tested without touching `@actions/core`.
@@ -13,23 +11,6 @@ export interface Logger {
   setSecret(value: string): void;
   /** Runs `fn` inside a collapsible group. */
   group<T>(name: string, fn: () => Promise<T>): Promise<T>;
-}
-
-/** The Actions adapter: workflow commands through `@actions/core`. */
-export function createActionsLogger(): Logger {
-  const masked = new Set<string>();
-  return {
-    debug: (message) => core.debug(message),
-    info: (message) => core.info(message),
-    warning: (message) => core.warning(message),
-    error: (message) => core.error(message),
-    setSecret: (value) => {
-      if (value.length === 0 || masked.has(value)) return;
-      masked.add(value);
-      core.setSecret(value);
-    },
-    group: (name, fn) => core.group(name, fn),
-  };
 }
 
 /**

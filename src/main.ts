@@ -1,12 +1,12 @@
 import * as core from '@actions/core';
 import { readFile } from 'node:fs/promises';
-import { readActionInputs } from './config/inputs.js';
+import { createActionsLogger, readActionInputs } from './actions-runner.js';
 import { loadGitHubSettings, loadSettings } from './config/load.js';
 import { errorMessage } from './errors.js';
 import { triggerFromEvent } from './events.js';
 import { createGitHubWorkspace } from './github-workspace.js';
 import { runJob, type JobReport } from './job.js';
-import { createActionsLogger, type Logger } from './logging.js';
+import type { Logger } from './logging.js';
 import { restoreMetadataCache, saveMetadataCache } from './metadata-cache.js';
 import { createGitHubClient } from './publish/octokit.js';
 import { stepSummary } from './publish/body.js';

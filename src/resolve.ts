@@ -92,12 +92,21 @@ interface Fetched {
   readonly failures: Map<string, unknown>;
 }
 
+/**
+ * Metadata reads started at once per image. More than any host's request slots
+ * (`registry-concurrency` is at most 64), so the client's slots stay full; far fewer than the
+ * thousands of tags an image can have, so waiting reads do not each hold a chain of promises.
+ */
+const READS_IN_FLIGHT = 64;
+
 async function fetchAll(input: ResolveInput, tags: readonly string[]): Promise<Fetched> {
   const metadata = new Map<string, TagMetadata>();
   const failures = new Map<string, unknown>();
-  // The client caches and bounds concurrency; asking for everything at once lets it pipeline.
-  await Promise.all(
-    tags.map(async (tag) => {
+  let next = 0;
+  let spent = false;
+  const worker = async (): Promise<void> => {
+    while (!spent && next < tags.length) {
+      const tag = tags[next++] as string;
       try {
         metadata.set(
           tag,
@@ -105,9 +114,12 @@ async function fetchAll(input: ResolveInput, tags: readonly string[]): Promise<F
         );
       } catch (error) {
         failures.set(tag, error);
+        // Every later read would be refused too.
+        if (error instanceof RequestBudgetSpent) spent = true;
       }
-    }),
-  );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(READS_IN_FLIGHT, tags.length) }, worker));
   return { metadata, failures };
 }
 

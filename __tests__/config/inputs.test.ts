@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { INPUT_NAMES, defaultInputs, readActionInputs } from '../../src/config/inputs.js';
+import { readActionInputs } from '../../src/actions-runner.js';
+import { INPUT_NAMES, defaultInputs } from '../../src/config/inputs.js';
 
 const actionYml = fileURLToPath(new URL('../../action.yml', import.meta.url));
 

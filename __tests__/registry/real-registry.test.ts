@@ -185,6 +185,32 @@ describe('plain HTTP registry (insecure-registries)', () => {
     expect(await registryClient.getDigest(image, tag)).toBe(pushed[tag]?.digest);
   });
 
+  it('reads a manifest shared by two tags once, and its config not at all for the second tag', async () => {
+    const retag = await registry.push('team/retag', 'main-abc1234', {
+      created: '2025-06-01T10:00:00Z',
+      platforms: ['linux/amd64', 'linux/arm64/v8'],
+    });
+    const release = await registry.push('team/retag', 'v1.0.0', {
+      created: '2025-06-01T10:00:00Z',
+      platforms: ['linux/amd64', 'linux/arm64/v8'],
+    });
+    expect(release.digest).toBe(retag.digest);
+    const registryClient = client(registry);
+    const image = parseImageReference(`${registry.host}/team/retag`);
+    const usage = () => registryClient.usage().get(`${registry.host}/team/retag`)?.requests ?? 0;
+    // The scheme probe and the tag list first, so the counts below are reads of tags only.
+    await registryClient.listTags(image);
+    const before = usage();
+
+    const first = await registryClient.getMetadata(image, 'main-abc1234', ['linux/arm64']);
+    // Index, child manifest, child config.
+    expect(usage() - before).toBe(3);
+    const second = await registryClient.getMetadata(image, 'v1.0.0', ['linux/arm64']);
+    // Only the index of the second tag: its digest names a read already made.
+    expect(usage() - before).toBe(4);
+    expect(second).toEqual({ ...first, tag: 'v1.0.0' });
+  });
+
   it('says a missing tag does not exist', async () => {
     const error = await rejection(
       client(registry).getMetadata(parseImageReference(`${registry.host}/team/app`), 'nope', [

@@ -1,5 +1,3 @@
-import * as core from '@actions/core';
-
 /**
  * Every input of action.yml with its default, in the order action.yml lists them. A test reads
  * action.yml and compares, so this table and the action's metadata cannot drift apart.
@@ -55,19 +53,4 @@ export function defaultInputs(): RawInputs {
 /** True for a default that only the Actions runner can evaluate, such as `${{ github.token }}`. */
 export function isUnevaluatedExpression(value: string): boolean {
   return /^\$\{\{.*\}\}$/s.test(value.trim());
-}
-
-/**
- * Reads every input through `@actions/core` (the only caller of `getInput`). The runner fills in
- * action.yml's defaults; an input set to an empty string falls back to the default as well, so
- * `update-strategy: ''` means the default strategy rather than an error.
- */
-export function readActionInputs(): RawInputs {
-  const values = {} as Record<InputName, string>;
-  for (const name of INPUT_NAMES) {
-    // Multi-line inputs (images, registry-credentials) keep their inner newlines; getInput trims the ends.
-    const value = core.getInput(name);
-    values[name] = value === '' ? INPUT_DEFAULTS[name] : value;
-  }
-  return Object.freeze(values);
 }

@@ -4,10 +4,10 @@ import type { RegistrySettings } from '../config/settings.js';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logging.js';
 import { RegistryAuth } from './auth.js';
-import type { MetadataCacheStore } from './cache.js';
+import { MetadataCache, type MetadataCacheStore } from './cache.js';
 import { CredentialStore, credentialSecrets } from './credentials.js';
 import { RegistryHttp } from './http.js';
-import { ManifestReader, isIndexMediaType } from './manifests.js';
+import { ManifestReader, isIndexMediaType, type TagRead } from './manifests.js';
 import { firstMatchingPlatform } from './platform.js';
 import { imageKey, registryKey } from './reference.js';
 import { DEFAULT_RETRY_POLICY, type RetryPolicy } from './retry.js';
@@ -85,13 +85,26 @@ export function createRegistryClient(options: RegistryClientOptions): ManagedReg
   });
   const manifests = new ManifestReader(transport);
   const tagListOptions = { ...DEFAULT_TAG_LIST_OPTIONS, ...options.tagList };
-  const runReads = new Map<string, Promise<TagMetadata>>();
-  const readByDigest = new Map<string, TagMetadata>();
+  // Without a cache that outlives the run, metadata is still kept for the run.
+  const store = options.cache ?? new MetadataCache();
+  // Per image and platform list (`registry/repository platforms`), then by tag or digest: the
+  // inner keys are strings the tag list and the metadata already hold, so a run with tens of
+  // thousands of tags keeps no extra key per tag.
+  const inFlight = new Map<string, Map<string, Promise<TagMetadata>>>();
+  const readByDigest = new Map<string, Map<string, TagRead>>();
+  const scope = <V>(maps: Map<string, Map<string, V>>, key: string): Map<string, V> => {
+    let inner = maps.get(key);
+    if (!inner) {
+      inner = new Map();
+      maps.set(key, inner);
+    }
+    return inner;
+  };
 
   return {
     async listTags(image: ImageReference): Promise<string[]> {
       const tags = await listTags(transport, image, logger, tagListOptions);
-      options.cache?.retain(imageKey(image), tags);
+      store.retain(imageKey(image), tags);
       return tags;
     },
 
@@ -102,7 +115,7 @@ export function createRegistryClient(options: RegistryClientOptions): ManagedReg
       metadataOptions?: MetadataOptions,
     ): Promise<TagMetadata> {
       const key = imageKey(image);
-      const cached = options.cache?.get(key, tag);
+      const cached = store.get(key, tag);
       const wantedDigest = metadataOptions?.digest;
       if (
         cached &&
@@ -112,27 +125,33 @@ export function createRegistryClient(options: RegistryClientOptions): ManagedReg
         return cached.metadata;
       }
       // Within the run: one read per tag and platform list, and tags sharing a digest read once.
-      const platformKey = platforms.join(',');
+      const runKey = `${key} ${platforms.join(',')}`;
       if (wantedDigest !== undefined) {
-        const sameDigest = readByDigest.get(`${key}@${wantedDigest} ${platformKey}`);
-        if (sameDigest) return { ...sameDigest, tag };
+        const sameDigest = readByDigest.get(runKey)?.get(wantedDigest);
+        if (sameDigest) return { ...sameDigest.metadata, tag };
       }
-      const runKey = `${key}:${tag} ${platformKey}`;
-      const earlier = runReads.get(runKey);
+      const reads = scope(inFlight, runKey);
+      const earlier = reads.get(tag);
       if (earlier) {
         const metadata = await earlier;
         if (wantedDigest === undefined || metadata.digest === wantedDigest) return metadata;
       }
-      const pending = manifests.readTag(image, tag, platforms).then((read) => {
-        options.cache?.set(key, tag, {
-          metadata: read.metadata,
-          configPlatform: read.configPlatform,
-        });
-        readByDigest.set(`${key}@${read.metadata.digest} ${platformKey}`, read.metadata);
+      const sameManifest = (digest: string): TagRead | undefined =>
+        readByDigest.get(runKey)?.get(digest);
+      const pending = manifests.readTag(image, tag, platforms, sameManifest).then((read) => {
+        store.set(key, tag, read);
+        scope(readByDigest, runKey).set(read.metadata.digest, read);
+        // The store answers from now on, except an index read for another platform list,
+        // which could have replaced this entry: keep those reads for the run.
+        if (!isIndexMediaType(read.metadata.mediaType) && reads.get(tag) === pending) {
+          reads.delete(tag);
+        }
         return read.metadata;
       });
-      runReads.set(runKey, pending);
-      pending.catch(() => runReads.delete(runKey));
+      reads.set(tag, pending);
+      pending.catch(() => {
+        if (reads.get(tag) === pending) reads.delete(tag);
+      });
       return pending;
     },
 

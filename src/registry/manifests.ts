@@ -54,12 +54,13 @@ export interface TagRead {
 }
 
 /**
- * Manifests, index children and configs. Content addressed by digest is fetched once per run
- * (shared in-flight), so tags that share a digest, or children shared between indexes, cost one
- * request.
+ * Manifests, index children and configs. A read of content addressed by digest is shared while
+ * it is in flight; tags that share a manifest digest are answered from the first tag's read
+ * (the `earlier` argument of readTag), so nothing per tag outlives its read here.
  */
 export class ManifestReader {
-  private readonly byDigest = new Map<string, Promise<unknown>>();
+  /** Registry → digest → a read in flight: a child manifest (without its layers) or a config. */
+  private readonly inFlight = new Map<string, Map<string, Promise<unknown>>>();
 
   constructor(private readonly transport: RegistryTransport) {}
 
@@ -83,8 +84,13 @@ export class ManifestReader {
     image: ImageReference,
     tag: string,
     platforms: readonly string[],
+    earlier?: (digest: string) => TagRead | undefined,
   ): Promise<TagRead> {
     const manifest = await this.manifest(image, tag);
+    // The same manifest under another tag (a retag, or a release tag on a main build).
+    const known = earlier?.(manifest.digest);
+    if (known)
+      return { metadata: { ...known.metadata, tag }, configPlatform: known.configPlatform };
     if (isIndexMediaType(manifest.mediaType)) {
       const children = indexChildren(image, tag, manifest);
       const offered = [...new Set(children.map((child) => child.platform))];
@@ -98,7 +104,7 @@ export class ManifestReader {
             mediaType: manifest.mediaType,
             platforms: offered,
             created: undefined,
-            labels: {},
+            labels: NO_LABELS,
           },
           configPlatform: undefined,
         };
@@ -129,7 +135,7 @@ export class ManifestReader {
         tag,
         digest: manifest.digest,
         mediaType: manifest.mediaType,
-        platforms: config.platform === undefined ? [] : [config.platform],
+        platforms: platformList(config.platform),
         created: config.created,
         labels: config.labels,
       },
@@ -148,7 +154,9 @@ export class ManifestReader {
     digest: string,
     tag: string,
   ): Promise<FetchedManifest> {
-    return this.once(`${image.registry}@${digest}`, () => this.fetchManifest(image, digest, tag));
+    return this.shared(image.registry, digest, async () =>
+      withoutLayers(await this.fetchManifest(image, digest, tag)),
+    );
   }
 
   private async fetchManifest(
@@ -208,7 +216,7 @@ export class ManifestReader {
         },
       );
     }
-    return this.once(`${image.registry}@${digest}`, () => this.fetchConfig(image, tag, digest));
+    return this.shared(image.registry, digest, () => this.fetchConfig(image, tag, digest));
   }
 
   private async fetchConfig(
@@ -244,25 +252,52 @@ export class ManifestReader {
     return readImageConfig(content);
   }
 
-  private once<T>(key: string, fetch: () => Promise<T>): Promise<T> {
-    let pending = this.byDigest.get(key) as Promise<T> | undefined;
-    if (!pending) {
-      pending = fetch();
-      this.byDigest.set(key, pending);
-      pending.catch(() => this.byDigest.delete(key));
+  private shared<T>(registry: string, digest: string, fetch: () => Promise<T>): Promise<T> {
+    let reads = this.inFlight.get(registry);
+    if (!reads) {
+      reads = new Map();
+      this.inFlight.set(registry, reads);
     }
+    const existing = reads.get(digest) as Promise<T> | undefined;
+    if (existing) return existing;
+    const pending = fetch();
+    reads.set(digest, pending);
+    const forget = (): void => {
+      reads.delete(digest);
+    };
+    pending.then(forget, forget);
     return pending;
   }
 }
+
+/** One frozen list per platform, shared by every single-platform image of that platform. */
+const platformLists = new Map<string, readonly string[]>();
+const NO_PLATFORMS: readonly string[] = Object.freeze([]);
+
+function platformList(platform: string | undefined): readonly string[] {
+  if (platform === undefined) return NO_PLATFORMS;
+  let list = platformLists.get(platform);
+  if (!list) {
+    list = Object.freeze([platform]);
+    platformLists.set(platform, list);
+  }
+  return list;
+}
+
+/** Shared by every image without labels (most of them): tens of thousands of tags, one object. */
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** created, labels and platform of an image config (OCI or Docker). */
 export function readImageConfig(content: Readonly<Record<string, unknown>>): ImageConfig {
   const created = typeof content['created'] === 'string' ? content['created'] : undefined;
   const inner = isRecord(content['config']) ? content['config'] : {};
   const rawLabels = isRecord(inner['Labels']) ? inner['Labels'] : {};
-  const labels: Record<string, string> = {};
-  for (const [name, value] of Object.entries(rawLabels))
-    if (typeof value === 'string') labels[name] = value;
+  let labels: Record<string, string> = NO_LABELS;
+  for (const [name, value] of Object.entries(rawLabels)) {
+    if (typeof value !== 'string') continue;
+    if (labels === NO_LABELS) labels = {};
+    labels[name] = value;
+  }
   const os = content['os'];
   const architecture = content['architecture'];
   const variant = content['variant'];
@@ -278,6 +313,16 @@ export function readImageConfig(content: Readonly<Record<string, unknown>>): Ima
         })
       : undefined;
   return { created, labels, platform };
+}
+
+/** A manifest kept for the run holds only what is read from it (not its layer list). */
+function withoutLayers(manifest: FetchedManifest): FetchedManifest {
+  const { mediaType, config, manifests } = manifest.content;
+  return {
+    digest: manifest.digest,
+    mediaType: manifest.mediaType,
+    content: { mediaType, config, manifests },
+  };
 }
 
 function indexChildren(
@@ -320,9 +365,13 @@ function manifestMediaType(
   content: Readonly<Record<string, unknown>>,
   contentType: string | undefined,
 ): string {
-  if (typeof content['mediaType'] === 'string') return content['mediaType'];
+  // The known types as the constants above, so thousands of manifests share four strings.
+  const declared = content['mediaType'];
+  if (typeof declared === 'string')
+    return MANIFEST_ACCEPT.find((known) => known === declared) ?? declared;
   const header = contentType?.split(';')[0]?.trim();
-  if (header && MANIFEST_ACCEPT.includes(header)) return header;
+  const known = MANIFEST_ACCEPT.find((type) => type === header);
+  if (known) return known;
   // OCI allows mediaType to be absent: tell an index from a manifest by its fields.
   if (Array.isArray(content['manifests'])) return OCI_INDEX;
   if (isRecord(content['config'])) return OCI_MANIFEST;

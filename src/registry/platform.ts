@@ -42,15 +42,24 @@ export function parsePlatform(text: string): Platform | undefined {
 }
 
 /** `os/arch[/variant]` as written in settings and TagMetadata. */
+/** Platform names already formatted, so the thousands of tags of one platform share a string. */
+const formatted = new Map<string, string>();
+const FORMATTED_LIMIT = 256;
+
 export function formatPlatform(platform: {
   os: string;
   architecture: string;
   variant?: string | undefined;
 }): string {
   const variant = platform.variant ?? '';
-  return variant.length > 0
-    ? `${platform.os}/${platform.architecture}/${variant}`
-    : `${platform.os}/${platform.architecture}`;
+  const text =
+    variant.length > 0
+      ? `${platform.os}/${platform.architecture}/${variant}`
+      : `${platform.os}/${platform.architecture}`;
+  const known = formatted.get(text);
+  if (known !== undefined) return known;
+  if (formatted.size < FORMATTED_LIMIT) formatted.set(text, text);
+  return text;
 }
 
 /**
