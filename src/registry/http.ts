@@ -1,4 +1,5 @@
-import { Agent, request, type Dispatcher } from 'undici';
+import http from 'node:http';
+import https from 'node:https';
 import { RegistryError, RequestBudgetSpent, errorMessage } from '../errors.js';
 import { HostSlots } from './host-slots.js';
 import type { Logger } from '../logging.js';
@@ -71,7 +72,7 @@ class RequestTimedOut extends Error {
   override readonly name = 'RequestTimedOut';
 }
 
-/** The code of a network error, looking through undici's wrappers (`cause`). */
+/** The code of a network error, looking through wrapping errors (`cause`). */
 export function networkErrorCode(error: unknown): string | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 4 && current instanceof Error; depth += 1) {
@@ -106,24 +107,23 @@ export function isTlsProtocolMismatch(error: unknown): boolean {
  * timeout, a run-wide request budget, and usage counted per image.
  */
 export class RegistryHttp {
-  private readonly secureAgent: Agent;
-  private readonly insecureAgent: Agent;
+  /** Keep-alive connections: plain HTTP, verified TLS, and TLS without verification. */
+  private readonly plainAgent: http.Agent;
+  private readonly secureAgent: https.Agent;
+  private readonly insecureAgent: https.Agent;
   private readonly counts = new Map<string, { requests: number; bytes: number }>();
   private spent = 0;
   private readonly slots: HostSlots;
 
   constructor(private readonly options: HttpOptions) {
-    this.slots = new HostSlots(Math.max(1, options.concurrency));
-    const common = {
-      connections: Math.max(1, options.concurrency),
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-    };
-    this.secureAgent = new Agent({
-      ...common,
-      connect: options.ca === undefined ? {} : { ca: [...options.ca] },
-    });
-    this.insecureAgent = new Agent({ ...common, connect: { rejectUnauthorized: false } });
+    const connections = Math.max(1, options.concurrency);
+    this.slots = new HostSlots(connections);
+    const common = { keepAlive: true, maxSockets: connections };
+    this.plainAgent = new http.Agent(common);
+    this.secureAgent = new https.Agent(
+      options.ca === undefined ? common : { ...common, ca: [...options.ca] },
+    );
+    this.insecureAgent = new https.Agent({ ...common, rejectUnauthorized: false });
   }
 
   usage(): ReadonlyMap<string, RegistryUsage> {
@@ -150,8 +150,11 @@ export class RegistryHttp {
     });
   }
 
-  async close(): Promise<void> {
-    await Promise.all([this.secureAgent.close(), this.insecureAgent.close()]);
+  close(): Promise<void> {
+    this.plainAgent.destroy();
+    this.secureAgent.destroy();
+    this.insecureAgent.destroy();
+    return Promise.resolve();
   }
 
   /**
@@ -304,23 +307,17 @@ export class RegistryHttp {
       this.options.timeoutMs,
     );
     try {
-      const dispatcher: Dispatcher = this.isInsecure(url.host)
-        ? this.insecureAgent
-        : this.secureAgent;
-      const response = await request_(url, {
-        method: request.method,
-        headers: { 'user-agent': 'helm-image-updater', ...headers },
-        dispatcher,
-        signal: controller.signal,
-      });
-      const success = response.statusCode >= 200 && response.statusCode < 300;
+      const response = await this.request(request, url, headers, controller.signal);
+      const status = response.statusCode ?? 0;
+      const success = status >= 200 && status < 300;
       let body: Buffer;
-      if (request.method === 'HEAD' || REDIRECT_STATUSES.has(response.statusCode)) {
-        await response.body.dump();
+      if (request.method === 'HEAD' || REDIRECT_STATUSES.has(status)) {
+        // Nothing to read; a connection dropping now does not change the answer.
+        response.on('error', () => undefined).resume();
         body = Buffer.alloc(0);
       } else {
         body = await readLimited(
-          response.body,
+          response,
           success ? request.maxBytes : ERROR_BODY_LIMIT,
           url,
           !success,
@@ -329,9 +326,9 @@ export class RegistryHttp {
       count.bytes += body.length;
       const flatHeaders = flattenHeaders(response.headers);
       this.options.logger.debug(
-        `${request.method} ${url.host}${url.pathname} → ${response.statusCode} (${body.length} bytes)`,
+        `${request.method} ${url.host}${url.pathname} → ${status} (${body.length} bytes)`,
       );
-      return { status: response.statusCode, headers: flatHeaders, body, url };
+      return { status, headers: flatHeaders, body, url };
     } catch (error) {
       if (controller.signal.aborted) throw new RequestTimedOut('timed out', { cause: error });
       throw error;
@@ -340,13 +337,38 @@ export class RegistryHttp {
       release();
     }
   }
+
+  /** Sends the request and waits for the status line and headers; the body is left to read. */
+  private request(
+    request: HttpRequest,
+    url: URL,
+    headers: Record<string, string>,
+    signal: AbortSignal,
+  ): Promise<http.IncomingMessage> {
+    const secure = url.protocol === 'https:';
+    const agent = !secure
+      ? this.plainAgent
+      : this.isInsecure(url.host)
+        ? this.insecureAgent
+        : this.secureAgent;
+    return new Promise((resolve, reject) => {
+      const sent = (secure ? https : http).request(url, {
+        method: request.method,
+        headers: { 'user-agent': 'helm-image-updater', ...headers },
+        agent,
+        signal,
+      });
+      sent.once('response', resolve);
+      // Kept for the whole exchange: an error after the answer (the socket dropping mid-body)
+      // reaches the body reader, and must not find the request without a listener.
+      sent.on('error', reject);
+      sent.end();
+    });
+  }
 }
 
-// Named apart so the method above reads as "send the request".
-const request_ = request;
-
 async function readLimited(
-  body: AsyncIterable<Buffer> & { destroy(error?: Error): unknown },
+  body: http.IncomingMessage,
   maxBytes: number,
   url: URL,
   truncate: boolean,
@@ -371,9 +393,7 @@ async function readLimited(
   return Buffer.concat(chunks);
 }
 
-function flattenHeaders(
-  headers: Record<string, string | string[] | undefined>,
-): Record<string, string> {
+function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
   const flat: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
     if (value === undefined) continue;
