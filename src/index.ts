@@ -1,3 +1,5 @@
+import { boundHeapGrowth } from './heap.js';
 import { run } from './main.js';
 
+boundHeapGrowth(process.env);
 await run();

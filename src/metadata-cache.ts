@@ -4,7 +4,12 @@ import path from 'node:path';
 import type { Settings } from './config/settings.js';
 import { errorMessage } from './errors.js';
 import type { Logger } from './logging.js';
-import { loadCache, saveCache, type MetadataCache } from './registry/cache.js';
+import {
+  CACHE_FORMAT_VERSION,
+  loadCache,
+  saveCache,
+  type MetadataCache,
+} from './registry/cache.js';
 
 /** The metadata cache of one run and where it is kept between runs. */
 export interface RestoredCache {
@@ -13,7 +18,7 @@ export interface RestoredCache {
   readonly key: string;
 }
 
-const KEY_PREFIX = 'helm-image-updater-metadata-v1';
+const KEY_PREFIX = `helm-image-updater-metadata-v${CACHE_FORMAT_VERSION}`;
 
 /**
  * Restores tag metadata saved by earlier runs, so a scheduled run fetches manifests and configs

@@ -74,19 +74,71 @@ describe('metadata cache files', () => {
     cache.set('a/b', 'v1', entry('v1'));
     await saveCache(cache, directory, warnings());
     const file = path.join(directory, cacheFileName('a/b'));
-    await writeFile(
-      file,
-      JSON.stringify({ version: CACHE_FORMAT_VERSION, image: 'a/b', tags: {} }),
-    );
+    const untouched = {
+      version: CACHE_FORMAT_VERSION,
+      image: 'a/b',
+      mediaTypes: [],
+      platforms: [],
+      tags: {},
+    };
+    await writeFile(file, JSON.stringify(untouched));
 
     const loaded = await loadCache(directory, warnings());
     loaded.set('c/d', 'v1', entry('v1'));
     await saveCache(loaded, directory, warnings());
-    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual({
+    expect(JSON.parse(await readFile(file, 'utf8'))).toEqual(untouched);
+  });
+
+  it('writes each media type and platform list once, and shares them again when loaded', async () => {
+    const cache = new MetadataCache();
+    const single = (tag: string, labels: Record<string, string> = {}): CachedTag => ({
+      metadata: {
+        tag,
+        digest: `sha256:${tag.slice(-1).repeat(64)}`,
+        mediaType: 'application/vnd.oci.image.manifest.v1+json',
+        platforms: ['linux/amd64'],
+        created: '2025-01-01T00:00:00Z',
+        labels,
+      },
+      configPlatform: undefined,
+    });
+    cache.set('a/b', 'main-1', single('main-1'));
+    cache.set('a/b', 'main-2', single('main-2', { team: 'a' }));
+    cache.set('a/b', 'v3', entry('v3'));
+    await saveCache(cache, directory, warnings());
+
+    const written = JSON.parse(
+      await readFile(path.join(directory, cacheFileName('a/b')), 'utf8'),
+    ) as Record<string, unknown>;
+    expect(written).toEqual({
       version: CACHE_FORMAT_VERSION,
       image: 'a/b',
-      tags: {},
+      mediaTypes: [
+        'application/vnd.oci.image.manifest.v1+json',
+        'application/vnd.oci.image.index.v1+json',
+      ],
+      platforms: [['linux/amd64'], ['linux/amd64', 'linux/arm64/v8']],
+      tags: {
+        'main-1': [`sha256:${'1'.repeat(64)}`, '2025-01-01T00:00:00Z', 0, 0],
+        'main-2': [`sha256:${'2'.repeat(64)}`, '2025-01-01T00:00:00Z', 0, 0, { team: 'a' }],
+        v3: [
+          `sha256:${'b'.repeat(64)}`,
+          '2025-01-01T00:00:00Z',
+          1,
+          1,
+          { 'org.opencontainers.image.revision': 'abc' },
+          'linux/amd64',
+        ],
+      },
     });
+
+    const loaded = await loadCache(directory, warnings());
+    expect(loaded.get('a/b', 'main-1')).toEqual(single('main-1'));
+    expect(loaded.get('a/b', 'main-2')).toEqual(single('main-2', { team: 'a' }));
+    expect(loaded.get('a/b', 'v3')).toEqual(entry('v3'));
+    expect(loaded.get('a/b', 'main-1')?.metadata.platforms).toBe(
+      loaded.get('a/b', 'main-2')?.metadata.platforms,
+    );
   });
 
   it('forgets tags the registry no longer lists', () => {
@@ -113,17 +165,30 @@ describe('metadata cache files', () => {
       'missing "image" or "tags"',
     ],
     [
+      'no media type table',
+      JSON.stringify({ version: CACHE_FORMAT_VERSION, image: 'a/b', platforms: [], tags: {} }),
+      'missing or malformed "mediaTypes" or "platforms"',
+    ],
+    [
       'a malformed entry',
       JSON.stringify({
         version: CACHE_FORMAT_VERSION,
         image: 'a/b',
-        tags: { v1: { metadata: { tag: 'v1', digest: 42 } } },
+        mediaTypes: ['application/vnd.oci.image.manifest.v1+json'],
+        platforms: [['linux/amd64']],
+        tags: { v1: [42, null, 0, 0] },
       }),
       'malformed entry for tag "v1"',
     ],
     [
-      'an entry under another tag',
-      JSON.stringify({ version: CACHE_FORMAT_VERSION, image: 'a/b', tags: { v9: entry('v1') } }),
+      'an entry naming a platform list the file does not have',
+      JSON.stringify({
+        version: CACHE_FORMAT_VERSION,
+        image: 'a/b',
+        mediaTypes: ['application/vnd.oci.image.manifest.v1+json'],
+        platforms: [['linux/amd64']],
+        tags: { v9: [`sha256:${'a'.repeat(64)}`, null, 0, 1] },
+      }),
       'malformed entry for tag "v9"',
     ],
   ])('ignores a file with %s, with a warning', async (_name, content, why) => {

@@ -24,13 +24,26 @@ export interface MetadataCacheStore {
 }
 
 /** Bump when the stored shape changes; files of another version are ignored. */
-export const CACHE_FORMAT_VERSION = 1;
+export const CACHE_FORMAT_VERSION = 2;
 
+/**
+ * One image's file. Media types and platform lists repeat across tags, so each is written once
+ * in a table and entries name it by index. An entry is
+ * `[digest, created | null, media type index, platforms index, labels?, configPlatform?]`,
+ * with labels written only when there are some or when configPlatform follows.
+ */
 interface CacheFile {
   readonly version: number;
   readonly image: string;
-  readonly tags: Record<string, CachedTag>;
+  readonly mediaTypes: readonly string[];
+  readonly platforms: readonly (readonly string[])[];
+  readonly tags: Record<string, CacheEntry>;
 }
+
+type CacheEntry =
+  | readonly [string, string | null, number, number]
+  | readonly [string, string | null, number, number, Readonly<Record<string, string>>]
+  | readonly [string, string | null, number, number, Readonly<Record<string, string>>, string];
 
 /** The in-memory store; `loadCache` / `saveCache` move it to and from a directory. */
 export class MetadataCache implements MetadataCacheStore {
@@ -78,12 +91,13 @@ export class MetadataCache implements MetadataCacheStore {
   }
 
   /** Loads one image's tags without marking it changed. */
-  restore(image: string, tags: Record<string, CachedTag>): void {
-    this.byImage.set(image, new Map(Object.entries(tags)));
+  restore(image: string, tags: Map<string, CachedTag>): void {
+    this.byImage.set(image, tags);
   }
 
-  snapshot(image: string): Record<string, CachedTag> {
-    return Object.fromEntries(this.byImage.get(image) ?? []);
+  /** The tags of an image in the order they were added. */
+  entries(image: string): IterableIterator<[string, CachedTag]> {
+    return (this.byImage.get(image) ?? new Map<string, CachedTag>()).entries();
   }
 
   markSaved(): void {
@@ -119,7 +133,7 @@ export async function loadCache(dir: string, logger: Logger): Promise<MetadataCa
     const file = path.join(dir, name);
     try {
       const parsed = JSON.parse(await readFile(file, 'utf8')) as unknown;
-      const content = validCacheFile(parsed);
+      const content = readCacheFile(parsed);
       if (typeof content === 'string') {
         logger.warning(`metadata cache file ${file} ignored: ${content}`);
         continue;
@@ -140,52 +154,109 @@ export async function saveCache(cache: MetadataCache, dir: string, logger: Logge
   await mkdir(dir, { recursive: true });
   for (const image of changed) {
     const file = path.join(dir, cacheFileName(image));
-    const content: CacheFile = {
-      version: CACHE_FORMAT_VERSION,
-      image,
-      tags: cache.snapshot(image),
-    };
     const temporary = `${file}.${process.pid}.tmp`;
-    await writeFile(temporary, `${JSON.stringify(content)}\n`, 'utf8');
+    await writeFile(
+      temporary,
+      `${JSON.stringify(cacheFile(image, cache.entries(image)))}\n`,
+      'utf8',
+    );
     await rename(temporary, file);
   }
   cache.markSaved();
   logger.debug(`metadata cache: ${changed.length} image(s) saved to ${dir}`);
 }
 
-/** The file's content, or why it is not usable. */
-function validCacheFile(value: unknown): CacheFile | string {
+/** One image's tags as written: tables of media types and platform lists, entries by index. */
+function cacheFile(image: string, tags: Iterable<[string, CachedTag]>): CacheFile {
+  const mediaTypes: string[] = [];
+  const platforms: (readonly string[])[] = [];
+  const mediaTypeIndex = new Map<string, number>();
+  const platformsIndex = new Map<string, number>();
+  const indexOf = <T>(index: Map<string, number>, table: T[], key: string, value: T): number => {
+    let position = index.get(key);
+    if (position === undefined) {
+      position = table.push(value) - 1;
+      index.set(key, position);
+    }
+    return position;
+  };
+  const entries: Record<string, CacheEntry> = {};
+  for (const [tag, { metadata, configPlatform }] of tags) {
+    const base = [
+      metadata.digest,
+      metadata.created ?? null,
+      indexOf(mediaTypeIndex, mediaTypes, metadata.mediaType, metadata.mediaType),
+      indexOf(platformsIndex, platforms, JSON.stringify(metadata.platforms), metadata.platforms),
+    ] as const;
+    const hasLabels = Object.keys(metadata.labels).length > 0;
+    entries[tag] =
+      configPlatform !== undefined
+        ? [...base, metadata.labels, configPlatform]
+        : hasLabels
+          ? [...base, metadata.labels]
+          : base;
+  }
+  return { version: CACHE_FORMAT_VERSION, image, mediaTypes, platforms, tags: entries };
+}
+
+const DIGEST = /^[a-z0-9]+:[a-f0-9]+$/;
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** The file's tags, or why it is not usable. */
+function readCacheFile(value: unknown): { image: string; tags: Map<string, CachedTag> } | string {
   if (!isRecord(value)) return 'not a JSON object';
   if (value['version'] !== CACHE_FORMAT_VERSION) {
     return `format version ${JSON.stringify(value['version'])}, expected ${CACHE_FORMAT_VERSION}`;
   }
-  const image = value['image'];
-  const tags = value['tags'];
+  const { image, tags, mediaTypes, platforms } = value;
   if (typeof image !== 'string' || !isRecord(tags)) return 'missing "image" or "tags"';
-  for (const [tag, entry] of Object.entries(tags)) {
-    if (!isCachedTag(entry, tag)) return `malformed entry for tag ${JSON.stringify(tag)}`;
+  if (!isStringList(mediaTypes) || !Array.isArray(platforms) || !platforms.every(isStringList)) {
+    return 'missing or malformed "mediaTypes" or "platforms"';
   }
-  return { version: CACHE_FORMAT_VERSION, image, tags: tags as Record<string, CachedTag> };
+  // Shared by every entry that names them, as the registry client shares them.
+  const platformLists = platforms.map((list) => Object.freeze([...list]));
+  const read = new Map<string, CachedTag>();
+  for (const [tag, entry] of Object.entries(tags)) {
+    const cached = readEntry(tag, entry, mediaTypes, platformLists);
+    if (!cached) return `malformed entry for tag ${JSON.stringify(tag)}`;
+    read.set(tag, cached);
+  }
+  return { image, tags: read };
 }
 
-function isCachedTag(value: unknown, tag: string): boolean {
-  if (!isRecord(value)) return false;
-  const configPlatform = value['configPlatform'];
-  if (configPlatform !== undefined && typeof configPlatform !== 'string') return false;
-  const metadata = value['metadata'];
-  if (!isRecord(metadata)) return false;
-  const labels = metadata['labels'];
-  return (
-    metadata['tag'] === tag &&
-    typeof metadata['digest'] === 'string' &&
-    /^[a-z0-9]+:[a-f0-9]+$/.test(metadata['digest']) &&
-    typeof metadata['mediaType'] === 'string' &&
-    Array.isArray(metadata['platforms']) &&
-    metadata['platforms'].every((platform) => typeof platform === 'string') &&
-    (metadata['created'] === undefined || typeof metadata['created'] === 'string') &&
-    isRecord(labels) &&
-    Object.values(labels).every((label) => typeof label === 'string')
-  );
+function readEntry(
+  tag: string,
+  entry: unknown,
+  mediaTypes: readonly string[],
+  platforms: readonly (readonly string[])[],
+): CachedTag | undefined {
+  if (!Array.isArray(entry) || entry.length < 4 || entry.length > 6) return undefined;
+  const [digest, created, mediaType, platformList, labels = NO_LABELS, configPlatform] =
+    entry as unknown[];
+  if (typeof digest !== 'string' || !DIGEST.test(digest)) return undefined;
+  if (created !== null && typeof created !== 'string') return undefined;
+  const type = typeof mediaType === 'number' ? mediaTypes[mediaType] : undefined;
+  const offered = typeof platformList === 'number' ? platforms[platformList] : undefined;
+  if (type === undefined || offered === undefined) return undefined;
+  if (!isRecord(labels) || !Object.values(labels).every((label) => typeof label === 'string')) {
+    return undefined;
+  }
+  if (configPlatform !== undefined && typeof configPlatform !== 'string') return undefined;
+  return {
+    metadata: {
+      tag,
+      digest,
+      mediaType: type,
+      platforms: offered,
+      created: created ?? undefined,
+      labels: labels as Record<string, string>,
+    },
+    configPlatform,
+  };
+}
+
+function isStringList(value: unknown): value is string[] {
+  return Array.isArray(value) && value.every((item) => typeof item === 'string');
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

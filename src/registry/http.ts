@@ -375,7 +375,8 @@ async function readLimited(
 ): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let total = 0;
-  for await (const chunk of body) {
+  // No encoding is set on the response, so every chunk is a Buffer.
+  for await (const chunk of body as AsyncIterable<Buffer>) {
     total += chunk.length;
     if (total > maxBytes) {
       if (truncate) {
