@@ -162,6 +162,7 @@ export function measureNodeStart(repeats: number): Promise<Spread> {
 export async function measureNodeCommand(
   args: readonly string[],
   repeats: number,
+  env: NodeJS.ProcessEnv = process.env,
 ): Promise<{ wall: Spread; maxRssKb: number | undefined }> {
   const samples: number[] = [];
   let maxRssKb: number | undefined;
@@ -169,6 +170,7 @@ export async function measureNodeCommand(
     const measured = await measureProcess(process.execPath, args, {
       timeoutMs: 60_000,
       rss: true,
+      env,
     });
     if (measured.exitCode !== 0) {
       throw new Error(

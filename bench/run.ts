@@ -176,6 +176,9 @@ async function main(): Promise<void> {
     actionSource = path.join(root, 'dist', 'index.js');
   }
   const workDirectory = await createWorkDirectory();
+  // Every program the bench starts keeps Node's compile cache here, not in a shared /tmp cache
+  // that other runs (or the test suite) primed.
+  process.env.NODE_COMPILE_CACHE = path.join(workDirectory, 'node-compile-cache');
   // A private copy: another `npm run build` replacing dist/ mid-run must not change what is measured.
   const bundle = path.join(workDirectory, 'dist');
   await cp(path.dirname(cliSource), bundle, { recursive: true });

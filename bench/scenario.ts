@@ -99,8 +99,10 @@ export interface ScenarioResult {
   readonly repeats: number;
   readonly pushSeconds: number;
   readonly nodeStart: Spread;
-  /** `node <cli> --help`: loading the bundle, no registry work. */
+  /** `node <cli> --help`: loading the bundle, no registry work (compile cache primed). */
   readonly cliLoad: { readonly wall: Spread; readonly maxRssKb: number | undefined };
+  /** The same with Node's compile cache off: the first run on a machine. */
+  readonly cliLoadUncached: { readonly wall: Spread; readonly maxRssKb: number | undefined };
   readonly skopeo: SkopeoFigures;
   readonly raw: RawFigures;
   readonly cold: RunSeries;
@@ -353,8 +355,12 @@ export async function runScenario(
 
   const nodeStart = await measureNodeStart(5);
   const cliLoad = await measureNodeCommand([env.cli, '--help'], 5);
+  const cliLoadUncached = await measureNodeCommand([env.cli, '--help'], 5, {
+    ...process.env,
+    NODE_DISABLE_COMPILE_CACHE: '1',
+  });
   log(
-    `   node -e 0: ${nodeStart.median.toFixed(0)} ms; cli --help: ${cliLoad.wall.median.toFixed(0)} ms`,
+    `   node -e 0: ${nodeStart.median.toFixed(0)} ms; cli --help: ${cliLoad.wall.median.toFixed(0)} ms (${cliLoadUncached.wall.median.toFixed(0)} ms without the compile cache)`,
   );
   const skopeo = await measureSkopeo(plan, env);
   log(
@@ -460,6 +466,7 @@ export async function runScenario(
     pushSeconds,
     nodeStart,
     cliLoad,
+    cliLoadUncached,
     skopeo,
     raw,
     cold,
