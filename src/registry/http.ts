@@ -301,50 +301,28 @@ export class RegistryHttp {
     this.counts.set(key, count);
 
     const release = await this.slots.acquire(url.host);
-    const controller = new AbortController();
-    const timer = setTimeout(
-      () => controller.abort(new RequestTimedOut('timed out')),
-      this.options.timeoutMs,
-    );
     try {
-      const response = await this.request(request, url, headers, controller.signal);
-      const status = response.statusCode ?? 0;
-      const success = status >= 200 && status < 300;
-      let body: Buffer;
-      if (request.method === 'HEAD' || REDIRECT_STATUSES.has(status)) {
-        // Nothing to read; a connection dropping now does not change the answer.
-        response.on('error', () => undefined).resume();
-        body = Buffer.alloc(0);
-      } else {
-        body = await readLimited(
-          response,
-          success ? request.maxBytes : ERROR_BODY_LIMIT,
-          url,
-          !success,
-        );
-      }
-      count.bytes += body.length;
-      const flatHeaders = flattenHeaders(response.headers);
+      const response = await this.transfer(request, url, headers);
+      count.bytes += response.body.length;
       this.options.logger.debug(
-        `${request.method} ${url.host}${url.pathname} → ${status} (${body.length} bytes)`,
+        `${request.method} ${url.host}${url.pathname} → ${response.status} (${response.body.length} bytes)`,
       );
-      return { status, headers: flatHeaders, body, url };
-    } catch (error) {
-      if (controller.signal.aborted) throw new RequestTimedOut('timed out', { cause: error });
-      throw error;
+      return { ...response, url };
     } finally {
-      clearTimeout(timer);
       release();
     }
   }
 
-  /** Sends the request and waits for the status line and headers; the body is left to read. */
-  private request(
+  /**
+   * One request and its answer, read whole: status, headers and body (up to the request's limit
+   * for a 2xx answer, the first 64 KiB of any other). One timer covers connecting, the headers
+   * and the body; when it fires, or a 2xx body is too large, the connection is closed.
+   */
+  private transfer(
     request: HttpRequest,
     url: URL,
     headers: Record<string, string>,
-    signal: AbortSignal,
-  ): Promise<http.IncomingMessage> {
+  ): Promise<Omit<HttpResponse, 'attempts' | 'url'>> {
     const secure = url.protocol === 'https:';
     const agent = !secure
       ? this.plainAgent
@@ -356,42 +334,79 @@ export class RegistryHttp {
         method: request.method,
         headers: { 'user-agent': 'helm-image-updater', ...headers },
         agent,
-        signal,
       });
-      sent.once('response', resolve);
-      // Kept for the whole exchange: an error after the answer (the socket dropping mid-body)
-      // reaches the body reader, and must not find the request without a listener.
-      sent.on('error', reject);
+      let settled = false;
+      const fail = (error: Error): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        sent.destroy();
+        reject(error);
+      };
+      const answer = (response: http.IncomingMessage, body: Buffer): void => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        resolve({
+          status: response.statusCode ?? 0,
+          headers: flattenHeaders(response.headers),
+          body,
+        });
+      };
+      const timer = setTimeout(
+        () => fail(new RequestTimedOut('timed out')),
+        this.options.timeoutMs,
+      );
+      // Kept for the whole exchange: an error after the answer began must find a listener.
+      sent.on('error', fail);
+      sent.on('response', (response) => {
+        response.on('error', fail);
+        const status = response.statusCode ?? 0;
+        if (request.method === 'HEAD' || REDIRECT_STATUSES.has(status)) {
+          // Nothing to read; a connection dropping now does not change the answer.
+          answer(response, EMPTY_BODY);
+          response.resume();
+          return;
+        }
+        const success = status >= 200 && status < 300;
+        const limit = success ? request.maxBytes : ERROR_BODY_LIMIT;
+        const chunks: Buffer[] = [];
+        let total = 0;
+        response.on('data', (chunk: Buffer) => {
+          if (settled) return;
+          total += chunk.length;
+          if (total <= limit) {
+            chunks.push(chunk);
+          } else if (!success) {
+            // An error answer is only shown: its beginning is enough.
+            chunks.push(chunk.subarray(0, chunk.length - (total - limit)));
+            answer(response, Buffer.concat(chunks));
+            sent.destroy();
+          } else {
+            fail(
+              new ResponseTooLarge(
+                `the response of ${url.host}${url.pathname} is larger than ${limit} bytes`,
+              ),
+            );
+          }
+        });
+        response.on('end', () => answer(response, Buffer.concat(chunks)));
+        // A connection closed before the body ended (Node also emits 'error' for it).
+        response.on('close', () => {
+          if (!response.complete) fail(connectionClosed());
+        });
+      });
       sent.end();
     });
   }
 }
 
-async function readLimited(
-  body: http.IncomingMessage,
-  maxBytes: number,
-  url: URL,
-  truncate: boolean,
-): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let total = 0;
-  // No encoding is set on the response, so every chunk is a Buffer.
-  for await (const chunk of body as AsyncIterable<Buffer>) {
-    total += chunk.length;
-    if (total > maxBytes) {
-      if (truncate) {
-        chunks.push(chunk.subarray(0, chunk.length - (total - maxBytes)));
-        body.destroy();
-        break;
-      }
-      body.destroy();
-      throw new ResponseTooLarge(
-        `the response of ${url.host}${url.pathname} is larger than ${maxBytes} bytes`,
-      );
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+const EMPTY_BODY = Buffer.alloc(0);
+
+function connectionClosed(): Error {
+  return Object.assign(new Error('the connection closed before the answer was complete'), {
+    code: 'ECONNRESET',
+  });
 }
 
 function flattenHeaders(headers: http.IncomingHttpHeaders): Record<string, string> {
