@@ -1,7 +1,7 @@
 /**
  * The heap flags set at start-up (src/heap.ts), on every Node the action runs on: each is a flag
  * V8 knows (an unknown one would print an error line on every run), and together they keep the
- * young generation at its initial size while a program keeps data alive.
+ * young generation near its initial size while a program keeps data alive.
  */
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
@@ -48,9 +48,11 @@ describe.each(nodeBinaries())('heap flags on $name', ({ path: node }) => {
     const defaults = newSpaceMiB(node, []);
     const bounded = newSpaceMiB(node, HEAP_FLAGS);
     expect(bounded.stderr).toBe('');
-    // V8 grows it to tens of MiB by default; bounded, it stays at its initial few MiB.
+    // V8 grows it to its maximum by default (32 MiB on Node 20, 128 MiB on Node 24). Bounded,
+    // it stays at its initial 2 MiB on an idle machine; under load V8 still grows it now and
+    // then (3–18 MiB seen on Node 24 while the suite runs).
     expect(defaults.size).toBeGreaterThanOrEqual(16);
-    expect(bounded.size).toBeLessThanOrEqual(4);
+    expect(bounded.size).toBeLessThan(defaults.size / 2);
   });
 });
 
