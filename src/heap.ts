@@ -7,8 +7,8 @@ import { setFlagsFromString } from 'node:v8';
  * See docs/adr/0005-heap-growth.md for the measurements.
  */
 export const HEAP_FLAGS: readonly string[] = [
-  // The young generation stays near its initial size instead of doubling up to 2 × 64 MB once enough
-  // data has survived (tag metadata, which a run keeps, always survives).
+  // The young generation stays near its initial size instead of doubling up to 2 × 64 MB once
+  // enough data has survived (tag metadata, which a run keeps, always survives).
   '--semi-space-growth-factor=1',
   // After a full collection, the old generation may grow 20 % past what survived, not the
   // several times V8 allows a fast-allocating program.

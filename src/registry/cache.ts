@@ -3,6 +3,7 @@ import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage } from '../errors.js';
 import type { Logger } from '../logging.js';
+import { DIGEST_PATTERN, NO_LABELS } from './manifests.js';
 import type { TagMetadata } from './types.js';
 
 /** One tag's metadata as remembered, with what is needed to know whether it still answers a request. */
@@ -199,9 +200,6 @@ function cacheFile(image: string, tags: Iterable<[string, CachedTag]>): CacheFil
   return { version: CACHE_FORMAT_VERSION, image, mediaTypes, platforms, tags: entries };
 }
 
-const DIGEST = /^[a-z0-9]+:[a-f0-9]+$/;
-const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
-
 /** The file's tags, or why it is not usable. */
 function readCacheFile(value: unknown): { image: string; tags: Map<string, CachedTag> } | string {
   if (!isRecord(value)) return 'not a JSON object';
@@ -233,7 +231,7 @@ function readEntry(
   if (!Array.isArray(entry) || entry.length < 4 || entry.length > 6) return undefined;
   const [digest, created, mediaType, platformList, labels = NO_LABELS, configPlatform] =
     entry as unknown[];
-  if (typeof digest !== 'string' || !DIGEST.test(digest)) return undefined;
+  if (typeof digest !== 'string' || !DIGEST_PATTERN.test(digest)) return undefined;
   if (created !== null && typeof created !== 'string') return undefined;
   const type = typeof mediaType === 'number' ? mediaTypes[mediaType] : undefined;
   const offered = typeof platformList === 'number' ? platforms[platformList] : undefined;

@@ -114,8 +114,23 @@ export class RegistryHttp {
   private readonly counts = new Map<string, { requests: number; bytes: number }>();
   private spent = 0;
   private readonly slots: HostSlots;
+  /** `insecure-registries` as host or host:port, lower case; asked on every request. */
+  private readonly insecureHosts: ReadonlySet<string>;
 
   constructor(private readonly options: HttpOptions) {
+    this.insecureHosts = new Set(
+      options.insecureHosts
+        // Entries may be written as URLs (`http://host:5000/`): the host part only.
+        .map(
+          (entry) =>
+            entry
+              .trim()
+              .toLowerCase()
+              .replace(/^[a-z][a-z0-9+.-]*:\/\//, '')
+              .split('/')[0] ?? '',
+        )
+        .filter((host) => host.length > 0),
+    );
     const connections = Math.max(1, options.concurrency);
     this.slots = new HostSlots(connections);
     const common = { keepAlive: true, maxSockets: connections };
@@ -137,17 +152,7 @@ export class RegistryHttp {
 
   isInsecure(host: string): boolean {
     const lower = host.toLowerCase();
-    const withoutPort = lower.replace(/:\d+$/, '');
-    return this.options.insecureHosts.some((entry) => {
-      // Entries may be written as URLs (`http://host:5000/`): compare the host part only.
-      const normalised =
-        entry
-          .trim()
-          .toLowerCase()
-          .replace(/^[a-z][a-z0-9+.-]*:\/\//, '')
-          .split('/')[0] ?? '';
-      return normalised.length > 0 && (normalised === lower || normalised === withoutPort);
-    });
+    return this.insecureHosts.has(lower) || this.insecureHosts.has(lower.replace(/:\d+$/, ''));
   }
 
   close(): Promise<void> {

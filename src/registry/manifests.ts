@@ -20,6 +20,12 @@ export const MANIFEST_ACCEPT: readonly string[] = [
   DOCKER_MANIFEST_LIST,
 ];
 
+/** `algorithm:hex`, as a manifest, a config descriptor or the metadata cache names a digest. */
+export const DIGEST_PATTERN = /^[a-z0-9]+:[a-f0-9]+$/;
+
+/** Shared by every image without labels (most of them): tens of thousands of tags, one object. */
+export const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+
 const MANIFEST_LIMIT = 4 * 1024 * 1024;
 const CONFIG_LIMIT = 16 * 1024 * 1024;
 
@@ -75,7 +81,7 @@ export class ManifestReader {
       subject: `tag ${tag}`,
     });
     const digest = response.headers['docker-content-digest'];
-    if (digest !== undefined && /^[a-z0-9]+:[a-f0-9]+$/.test(digest)) return digest;
+    if (digest !== undefined && DIGEST_PATTERN.test(digest)) return digest;
     return (await this.manifest(image, tag)).digest;
   }
 
@@ -207,7 +213,7 @@ export class ManifestReader {
   ): Promise<ImageConfig> {
     const descriptor = manifest.content['config'];
     const digest = isRecord(descriptor) ? descriptor['digest'] : undefined;
-    if (typeof digest !== 'string' || !/^[a-z0-9]+:[a-f0-9]+$/.test(digest)) {
+    if (typeof digest !== 'string' || !DIGEST_PATTERN.test(digest)) {
       throw new RegistryError(
         `${image.original}:${tag}: the manifest ${manifest.digest} names no config blob`,
         {
@@ -283,9 +289,6 @@ function platformList(platform: string | undefined): readonly string[] {
   }
   return list;
 }
-
-/** Shared by every image without labels (most of them): tens of thousands of tags, one object. */
-const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
 
 /** created, labels and platform of an image config (OCI or Docker). */
 export function readImageConfig(content: Readonly<Record<string, unknown>>): ImageConfig {

@@ -41,11 +41,11 @@ export function parsePlatform(text: string): Platform | undefined {
   return normalisePlatform(parts[0] ?? '', parts[1] ?? '', parts[2] ?? '');
 }
 
-/** `os/arch[/variant]` as written in settings and TagMetadata. */
 /** Platform names already formatted, so the thousands of tags of one platform share a string. */
 const formatted = new Map<string, string>();
 const FORMATTED_LIMIT = 256;
 
+/** `os/arch[/variant]` as written in settings and TagMetadata. */
 export function formatPlatform(platform: {
   os: string;
   architecture: string;
