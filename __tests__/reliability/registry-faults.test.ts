@@ -12,10 +12,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { defaultInputs, type RawInputs } from '../../src/config/inputs.js';
 import { loadSettings } from '../../src/config/load.js';
-import { runJob, type JobReport } from '../../src/job.js';
+import { runJob, type JobOptions, type JobReport } from '../../src/job.js';
 import { createLocalWorkspace } from '../../src/local-workspace.js';
 import type { Logger } from '../../src/logging.js';
-import { createRegistryClient } from '../../src/registry/client.js';
+import { createRegistryClient, type ManagedRegistryClient } from '../../src/registry/client.js';
 import {
   startFaultProxy,
   type FaultProxy,
@@ -127,6 +127,28 @@ interface Outcome {
   readonly logger: RecordingLogger;
 }
 
+/**
+ * A scheduled run of the job while `through` applies `rules`; afterwards the rules are cleared
+ * (the proxy serves the next test) and the client is closed.
+ */
+async function scheduledRun(
+  through: FaultProxy,
+  rules: FaultRule[],
+  job: Omit<JobOptions, 'trigger' | 'now' | 'registry'> & { registry: ManagedRegistryClient },
+): Promise<JobReport> {
+  through.setRules(rules);
+  try {
+    return await runJob({
+      ...job,
+      trigger: { kind: 'all', event: 'schedule' },
+      now: () => new Date(),
+    });
+  } finally {
+    through.setRules([]);
+    await job.registry.close();
+  }
+}
+
 /** One run of the job through the proxy with `rules` armed, on a fresh checkout. */
 async function runWith(rules: FaultRule[]): Promise<Outcome> {
   const files = chart();
@@ -151,22 +173,13 @@ async function runWith(rules: FaultRule[]): Promise<Outcome> {
       retry: { baseDelayMs: 20, maxDelayMs: 100, maxRetryAfterMs: 5_000 },
     });
     const before = await snapshot(dir);
-    proxy.setRules(rules);
     const started = Date.now();
-    let report: JobReport;
-    try {
-      report = await runJob({
-        settings,
-        trigger: { kind: 'all', event: 'schedule' },
-        workspace,
-        registry: client,
-        logger,
-        now: () => new Date(),
-      });
-    } finally {
-      proxy.setRules([]);
-      await client.close();
-    }
+    const report = await scheduledRun(proxy, rules, {
+      settings,
+      workspace,
+      registry: client,
+      logger,
+    });
     const elapsedMs = Date.now() - started;
     const after: Record<string, string> = {};
     for (const name of Object.keys(files)) {
@@ -440,21 +453,12 @@ describe('token-auth faults through the proxy', () => {
         sleep: (ms) => delay(ms),
         retry: { baseDelayMs: 20, maxDelayMs: 100 },
       });
-      tokenProxy.setRules(rules);
-      let report: JobReport;
-      try {
-        report = await runJob({
-          settings,
-          trigger: { kind: 'all', event: 'schedule' },
-          workspace,
-          registry: client,
-          logger,
-          now: () => new Date(),
-        });
-      } finally {
-        tokenProxy.setRules([]);
-        await client.close();
-      }
+      const report = await scheduledRun(tokenProxy, rules, {
+        settings,
+        workspace,
+        registry: client,
+        logger,
+      });
       const after = await readFile(path.join(dir, 'helm/.argocd-source-example.yaml'), 'utf8');
       return { report, before, after, logger };
     } finally {
