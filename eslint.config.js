@@ -20,7 +20,14 @@ export default tseslint.config(
     },
   },
   {
-    files: ['src/cli.ts', 'src/logging.ts', 'scripts/**', 'bench/**', '__tests__/**'],
+    files: [
+      'src/cli.ts',
+      'src/cli/**',
+      'src/core/logging.ts',
+      'scripts/**',
+      'bench/**',
+      '__tests__/**',
+    ],
     rules: { 'no-console': 'off' },
   },
   {

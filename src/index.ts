@@ -1,5 +1,5 @@
-import { boundHeapGrowth } from './heap.js';
-import { run } from './main.js';
+import { boundHeapGrowth } from './core/heap.js';
+import { run } from './action/main.js';
 
 boundHeapGrowth(process.env);
 await run();

@@ -3,9 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { defaultInputs } from '../../src/config/inputs.js';
 import { loadSettings } from '../../src/config/load.js';
 import type { Settings } from '../../src/config/settings.js';
-import { ConfigurationError } from '../../src/errors.js';
-import type { ChartFiles } from '../../src/files.js';
-import { createLocalChartFiles } from '../../src/local-files.js';
+import { ConfigurationError } from '../../src/core/errors.js';
+import type { ChartFiles } from '../../src/core/files.js';
+import { createLocalChartFiles } from '../../src/workspace/local/files.js';
 import { memoryChartFiles, recordingLogger } from './chart-files.js';
 import { ANY, image, publishPolicy } from './expected.js';
 

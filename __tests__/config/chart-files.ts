@@ -1,5 +1,5 @@
-import type { ChartFiles } from '../../src/files.js';
-import type { Logger } from '../../src/logging.js';
+import type { ChartFiles } from '../../src/core/files.js';
+import type { Logger } from '../../src/core/logging.js';
 
 /** ChartFiles over an in-memory repository: path → text. Globs support `*` in one segment and `**`. */
 export function memoryChartFiles(

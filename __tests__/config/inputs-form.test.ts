@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { defaultInputs, type RawInputs } from '../../src/config/inputs.js';
 import { loadSettings } from '../../src/config/load.js';
 import type { Settings, TargetSettings } from '../../src/config/settings.js';
-import { ConfigurationError } from '../../src/errors.js';
+import { ConfigurationError } from '../../src/core/errors.js';
 import { memoryChartFiles, recordingLogger } from './chart-files.js';
 import { ANY, image, publishPolicy } from './expected.js';
 

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { readActionInputs } from '../../src/actions-runner.js';
+import { readActionInputs } from '../../src/action/runner.js';
 import { INPUT_NAMES, defaultInputs } from '../../src/config/inputs.js';
 
 const actionYml = fileURLToPath(new URL('../../action.yml', import.meta.url));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultInputs, type RawInputs } from '../../src/config/inputs.js';
 import { loadGitHubSettings, loadRegistrySettings, loadSettings } from '../../src/config/load.js';
-import { ConfigurationError } from '../../src/errors.js';
+import { ConfigurationError } from '../../src/core/errors.js';
 import { memoryChartFiles, recordingLogger } from './chart-files.js';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n';

@@ -2,7 +2,7 @@ import { mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Logger } from '../../src/logging.js';
+import type { Logger } from '../../src/core/logging.js';
 import {
   CACHE_FORMAT_VERSION,
   MetadataCache,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { silentLogger } from '../../src/logging.js';
+import { silentLogger } from '../../src/core/logging.js';
 import { RegistryHttp, isTlsProtocolMismatch, networkErrorCode } from '../../src/registry/http.js';
 import { DEFAULT_RETRY_POLICY } from '../../src/registry/retry.js';
 

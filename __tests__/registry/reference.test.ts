@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigurationError } from '../../src/errors.js';
+import { ConfigurationError } from '../../src/core/errors.js';
 import { imageKey, parseImageReference, registryKey } from '../../src/registry/reference.js';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;

@@ -3,8 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RegistrySettings } from '../../src/config/settings.js';
-import { RegistryError, RequestBudgetSpent } from '../../src/errors.js';
-import type { Logger } from '../../src/logging.js';
+import { RegistryError, RequestBudgetSpent } from '../../src/core/errors.js';
+import type { Logger } from '../../src/core/logging.js';
 import {
   createRegistryClient,
   type ManagedRegistryClient,

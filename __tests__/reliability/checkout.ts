@@ -16,7 +16,7 @@ import {
 import os from 'node:os';
 import path from 'node:path';
 
-import { main } from '../../src/command-line.js';
+import { main } from '../../src/cli/command-line.js';
 
 /** Creates a directory holding `files` (path → content). */
 export async function makeCheckout(files: Readonly<Record<string, string>>): Promise<string> {
@@ -64,7 +64,7 @@ export interface CliRun {
 }
 
 /**
- * Runs the command-line entry (`src/command-line.ts`, what `dist/cli.js` bundles) in this
+ * Runs the command-line entry (`src/cli/command-line.ts`, what `dist/cli.js` bundles) in this
  * process, capturing what it writes. Tests in one file run one after another, so swapping the
  * stream writers for the duration of one call is safe.
  */

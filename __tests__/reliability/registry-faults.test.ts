@@ -12,9 +12,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { defaultInputs, type RawInputs } from '../../src/config/inputs.js';
 import { loadSettings } from '../../src/config/load.js';
-import { runJob, type JobOptions, type JobReport } from '../../src/job.js';
-import { createLocalWorkspace } from '../../src/local-workspace.js';
-import type { Logger } from '../../src/logging.js';
+import { runJob, type JobOptions, type JobReport } from '../../src/job/job.js';
+import { createLocalWorkspace } from '../../src/workspace/local/workspace.js';
+import type { Logger } from '../../src/core/logging.js';
 import { createRegistryClient, type ManagedRegistryClient } from '../../src/registry/client.js';
 import {
   startFaultProxy,

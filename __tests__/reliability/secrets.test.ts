@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 
 import type { ActionRun } from '../harness/action-runner.js';
 import type { RegistrySettings } from '../../src/config/settings.js';
-import { silentLogger } from '../../src/logging.js';
+import { silentLogger } from '../../src/core/logging.js';
 import { createRegistryClient } from '../../src/registry/client.js';
 import { parseImageReference } from '../../src/registry/reference.js';
 import { startRegistry, type RunningRegistry } from '../harness/registry/index.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
 import type { StrategyName } from '../../src/config/settings.js';
-import { ConfigurationError } from '../../src/errors.js';
+import { ConfigurationError } from '../../src/core/errors.js';
 import { parseStrategyName, strategyFor } from '../../src/strategy/index.js';
 
 describe('parseStrategyName', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import { ConfigurationError } from '../../src/errors.js';
-import { MAX_FILE_BYTES } from '../../src/files.js';
+import { ConfigurationError } from '../../src/core/errors.js';
+import { MAX_FILE_BYTES } from '../../src/core/files.js';
 import { editValuesFile, readValue } from '../../src/writers/values-file.js';
 import { lineDiff } from './line-diff.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { isScalar, parseDocument } from 'yaml';
 
-import { ConfigurationError } from '../../src/errors.js';
+import { ConfigurationError } from '../../src/core/errors.js';
 import { formatKeyPath, lookupPath, parseKeyPath } from '../../src/writers/yaml-path.js';
 
 describe('parseKeyPath', () => {

@@ -7,9 +7,9 @@ import {
   type Document,
   type Node,
 } from 'yaml';
-import { ConfigurationError, errorMessage, type ConfigLocation } from '../errors.js';
-import type { ChartFiles } from '../files.js';
-import type { Logger } from '../logging.js';
+import { ConfigurationError, errorMessage, type ConfigLocation } from '../core/errors.js';
+import type { ChartFiles } from '../core/files.js';
+import type { Logger } from '../core/logging.js';
 import { didYouMean } from './did-you-mean.js';
 import type { ImageDraft, SettingsDraft, TargetDraft } from './draft.js';
 import { parseImageList } from './image-list.js';

@@ -1,5 +1,5 @@
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Scalar } from 'yaml';
-import { ConfigurationError, type ConfigLocation } from '../errors.js';
+import { ConfigurationError, type ConfigLocation } from '../core/errors.js';
 import { didYouMean } from './did-you-mean.js';
 import type { EnvironmentDraft, ImageDraft, SettingsDraft, TargetDraft } from './draft.js';
 import { checkAlias, checkRepository, parseImageListEntry } from './image-list.js';

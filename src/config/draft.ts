@@ -1,4 +1,4 @@
-import type { ConfigLocation } from '../errors.js';
+import type { ConfigLocation } from '../core/errors.js';
 import type { HelmFields, PolicyFields, PublishFields } from './policy.js';
 import type { WriteBackType } from './settings.js';
 

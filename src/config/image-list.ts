@@ -1,4 +1,4 @@
-import { ConfigurationError, type ConfigLocation } from '../errors.js';
+import { ConfigurationError, type ConfigLocation } from '../core/errors.js';
 import { splitList } from './text-list.js';
 
 /** One item of an argocd-image-updater image-list: `[alias=]repository[:constraint]`. */

@@ -1,4 +1,4 @@
-import { ConfigurationError, type ConfigLocation } from '../errors.js';
+import { ConfigurationError, type ConfigLocation } from '../core/errors.js';
 import type { ImageDraft, SettingsDraft, TargetDraft } from './draft.js';
 import { IMAGE_LIST_FORM, parseImageList } from './image-list.js';
 import { defaultInputs, type InputName, type RawInputs } from './inputs.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { ConfigurationError } from '../errors.js';
-import type { ChartFiles } from '../files.js';
-import type { Logger } from '../logging.js';
+import { ConfigurationError } from '../core/errors.js';
+import type { ChartFiles } from '../core/files.js';
+import type { Logger } from '../core/logging.js';
 import {
   credentialSecrets,
   ghcrCredential,

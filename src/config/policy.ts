@@ -1,4 +1,4 @@
-import { ConfigurationError, formatLocation, type ConfigLocation } from '../errors.js';
+import { ConfigurationError, formatLocation, type ConfigLocation } from '../core/errors.js';
 import { DEFAULT_TRACKED_TAG } from '../strategy/digest.js';
 import { parseKeyPath } from '../writers/yaml-path.js';
 import {

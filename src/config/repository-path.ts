@@ -1,4 +1,4 @@
-import { ConfigurationError, type ConfigLocation } from '../errors.js';
+import { ConfigurationError, type ConfigLocation } from '../core/errors.js';
 
 /**
  * Checks a repository-relative path (or glob) written by the user and returns it in one

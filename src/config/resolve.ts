@@ -1,5 +1,5 @@
-import { ConfigurationError, formatLocation } from '../errors.js';
-import type { Logger } from '../logging.js';
+import { ConfigurationError, formatLocation } from '../core/errors.js';
+import type { Logger } from '../core/logging.js';
 import type { ImageDraft, SettingsDraft, TargetDraft } from './draft.js';
 import {
   buildHelmKeys,

@@ -1,6 +1,6 @@
 import type { RegistryCredential } from '../config/settings.js';
-import { RegistryError, errorMessage } from '../errors.js';
-import type { Logger } from '../logging.js';
+import { RegistryError, errorMessage } from '../core/errors.js';
+import type { Logger } from '../core/logging.js';
 import type { AuthChallenge } from './challenge.js';
 import { basicAuthValue } from './credentials.js';
 import type { RegistryHttp } from './http.js';

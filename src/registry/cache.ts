@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { errorMessage } from '../errors.js';
-import type { Logger } from '../logging.js';
+import { errorMessage } from '../core/errors.js';
+import type { Logger } from '../core/logging.js';
 import { DIGEST_PATTERN, NO_LABELS } from './manifests.js';
 import type { TagMetadata } from './types.js';
 

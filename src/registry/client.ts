@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import type { RegistrySettings } from '../config/settings.js';
-import { errorMessage } from '../errors.js';
-import type { Logger } from '../logging.js';
+import { errorMessage } from '../core/errors.js';
+import type { Logger } from '../core/logging.js';
 import { RegistryAuth } from './auth.js';
 import { MetadataCache, type MetadataCacheStore } from './cache.js';
 import { CredentialStore, credentialSecrets } from './credentials.js';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { RegistryCredential } from '../config/settings.js';
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError } from '../core/errors.js';
 import { registryKey } from './reference.js';
 
 const ENV_REFERENCE = /^env:([A-Za-z_][A-Za-z0-9_]*)$/;

@@ -1,8 +1,8 @@
 import http from 'node:http';
 import https from 'node:https';
-import { RegistryError, RequestBudgetSpent, errorMessage } from '../errors.js';
+import { RegistryError, RequestBudgetSpent, errorMessage } from '../core/errors.js';
 import { HostSlots } from './host-slots.js';
-import type { Logger } from '../logging.js';
+import type { Logger } from '../core/logging.js';
 import { imageKey } from './reference.js';
 import { backoffDelay, isRetryableStatus, parseRetryAfter, type RetryPolicy } from './retry.js';
 import type { ImageReference, RegistryUsage } from './types.js';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { RegistryError } from '../errors.js';
+import { RegistryError } from '../core/errors.js';
 import { firstMatchingPlatform, formatPlatform } from './platform.js';
 import type { RegistryTransport } from './transport.js';
 import type { ImageReference, TagMetadata } from './types.js';

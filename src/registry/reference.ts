@@ -1,4 +1,4 @@
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError } from '../core/errors.js';
 import type { ImageReference } from './types.js';
 
 /** The canonical name of Docker Hub, used for credentials and cache keys. */

@@ -1,5 +1,5 @@
-import { RegistryError } from '../errors.js';
-import type { Logger } from '../logging.js';
+import { RegistryError } from '../core/errors.js';
+import type { Logger } from '../core/logging.js';
 import type { HttpResponse } from './http.js';
 import type { RegistryTransport } from './transport.js';
 import type { ImageReference } from './types.js';

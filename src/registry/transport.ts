@@ -1,5 +1,5 @@
-import { RegistryError, RequestBudgetSpent } from '../errors.js';
-import type { Logger } from '../logging.js';
+import { RegistryError, RequestBudgetSpent } from '../core/errors.js';
+import type { Logger } from '../core/logging.js';
 import type { RegistryAuth } from './auth.js';
 import { parseChallenges, preferredChallenge, type AuthChallenge } from './challenge.js';
 import type { CredentialStore } from './credentials.js';

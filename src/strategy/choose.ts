@@ -1,6 +1,6 @@
-import { RequestBudgetSpent } from '../errors.js';
+import { RequestBudgetSpent } from '../core/errors.js';
 import type { TagPolicy } from '../config/settings.js';
-import { errorMessage } from '../errors.js';
+import { errorMessage } from '../core/errors.js';
 import type { TagMetadata } from '../registry/types.js';
 import { checkGates } from './gates.js';
 import type { Candidate, Ordering, RankingStrategy, SkippedTag } from './ranking.js';

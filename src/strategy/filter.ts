@@ -1,5 +1,5 @@
 import { DEFAULT_ALLOW_TAGS, type TagMatcher, type TagPolicy } from '../config/settings.js';
-import { ConfigurationError, errorMessage, type ConfigLocation } from '../errors.js';
+import { ConfigurationError, errorMessage, type ConfigLocation } from '../core/errors.js';
 
 /** The OCI distribution spec's tag grammar. */
 const OCI_TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;

@@ -1,5 +1,5 @@
 import type { TagPolicy } from '../config/settings.js';
-import { ConfigurationError, type ConfigLocation } from '../errors.js';
+import { ConfigurationError, type ConfigLocation } from '../core/errors.js';
 import { platformMatches } from '../registry/platform.js';
 import type { TagMetadata } from '../registry/types.js';
 import { parseBuildTime } from './newest-build.js';

@@ -1,5 +1,5 @@
 import type { StrategyName } from '../config/settings.js';
-import { ConfigurationError, type ConfigLocation } from '../errors.js';
+import { ConfigurationError, type ConfigLocation } from '../core/errors.js';
 import { alphabeticalStrategy } from './alphabetical.js';
 import { digestStrategy, type DigestStrategy } from './digest.js';
 import { newestBuildStrategy } from './newest-build.js';

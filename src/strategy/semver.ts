@@ -1,6 +1,6 @@
 import semver from 'semver';
 
-import { ConfigurationError, errorMessage, type ConfigLocation } from '../errors.js';
+import { ConfigurationError, errorMessage, type ConfigLocation } from '../core/errors.js';
 import {
   compareNamesDescending,
   findTies,

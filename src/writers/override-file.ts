@@ -1,6 +1,6 @@
 import { isAlias, isMap, isScalar, isSeq, type Node, type YAMLMap, type YAMLSeq } from 'yaml';
 
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError } from '../core/errors.js';
 import { sameData } from './same-data.js';
 import type { AppliedChange, ValueChange, WriteResult } from './types.js';
 import { replaceScalar } from './values-file.js';

@@ -13,7 +13,7 @@ import {
   type YAMLMap,
 } from 'yaml';
 
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError } from '../core/errors.js';
 import { renderScalar, type QuoteStyle } from './scalar.js';
 import type { AppliedChange, ValueChange, WriteResult } from './types.js';
 import { sameData } from './same-data.js';

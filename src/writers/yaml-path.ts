@@ -9,7 +9,7 @@ import {
   type YAMLMap,
 } from 'yaml';
 
-import { ConfigurationError } from '../errors.js';
+import { ConfigurationError } from '../core/errors.js';
 
 /**
  * Helm keys are dotted paths into nested maps, the syntax of `helm --set` and of Argo CD's

@@ -12,8 +12,8 @@ import {
   type YAMLMap,
 } from 'yaml';
 
-import { ConfigurationError } from '../errors.js';
-import { MAX_FILE_BYTES } from '../files.js';
+import { ConfigurationError } from '../core/errors.js';
+import { MAX_FILE_BYTES } from '../core/files.js';
 
 /**
  * Alias expansions allowed when the document is resolved. Values files rarely use more than a

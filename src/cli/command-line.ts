@@ -1,0 +1,187 @@
+/**
+ * The local entry: the action's logic on a checkout, for GitLab CI, other CI systems and a
+ * developer's machine. Flags are the action's inputs, plus --dir, --dry-run, --json and
+ * --cache-dir.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { INPUT_NAMES, defaultInputs, type InputName } from '../config/inputs.js';
+import { loadSettings } from '../config/load.js';
+import { errorMessage } from '../core/errors.js';
+import { triggerFromEvent } from '../job/events.js';
+import { runJob, unitLabel, type JobReport } from '../job/job.js';
+import { createLocalWorkspace } from '../workspace/local/workspace.js';
+import { createConsoleLogger } from '../core/logging.js';
+import { loadCache, saveCache } from '../registry/cache.js';
+import { createRegistryClient } from '../registry/client.js';
+import { jsonReport } from '../job/report.js';
+
+/** Inputs that only make sense with the GitHub API; the CLI writes to --dir instead. */
+const GITHUB_ONLY = new Set<string>(['token', 'repository', 'base-branch', 'cache']);
+
+const CLI_FLAGS = {
+  dir: { type: 'string', description: 'Chart repository checkout to read and write (default: .)' },
+  'dry-run': { type: 'boolean', description: 'Print the plan; write nothing' },
+  json: {
+    type: 'boolean',
+    description:
+      'Print one JSON object {decisions, updates, pullRequests, errors, registryUsage} on stdout',
+  },
+  'cache-dir': {
+    type: 'string',
+    description: 'Directory that keeps tag metadata between runs (only new tags are fetched)',
+  },
+  'event-name': {
+    type: 'string',
+    description:
+      'Act as if started by this event (repository_dispatch, registry_package, workflow_run, ...)',
+  },
+  'event-path': { type: 'string', description: 'JSON file with the event payload' },
+  verbose: { type: 'boolean', description: 'Debug output (request URLs, pages)' },
+  help: { type: 'boolean', description: 'Show this help' },
+} as const;
+
+function usage(): string {
+  const defaults = defaultInputs();
+  const lines = [
+    'Usage: helm-image-updater [flags]',
+    '',
+    'Resolves the newest allowed tag of every configured image and writes it into the chart',
+    'checkout in --dir (the Argo CD override file or values files).',
+    '',
+    'Action inputs (same names and defaults as in action.yml):',
+  ];
+  for (const name of INPUT_NAMES) {
+    if (GITHUB_ONLY.has(name)) continue;
+    const value = defaults[name];
+    lines.push(`  --${name}${value ? ` (default: ${value})` : ''}`);
+  }
+  lines.push('', 'Command-line flags:');
+  for (const [name, flag] of Object.entries(CLI_FLAGS)) {
+    lines.push(`  --${name.padEnd(14)} ${flag.description}`);
+  }
+  lines.push('', 'Exit status: 0 when every image resolved, 1 when any failed, 2 for bad flags.');
+  return lines.join('\n');
+}
+
+export async function main(argv: readonly string[]): Promise<number> {
+  const inputOptions = Object.fromEntries(
+    INPUT_NAMES.filter((name) => !GITHUB_ONLY.has(name)).map((name) => [
+      name,
+      { type: 'string' as const },
+    ]),
+  );
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...argv],
+      options: {
+        ...inputOptions,
+        ...Object.fromEntries(
+          Object.entries(CLI_FLAGS).map(([name, flag]) => [name, { type: flag.type }]),
+        ),
+      },
+      strict: true,
+      allowPositionals: false,
+    });
+  } catch (error) {
+    process.stderr.write(`${errorMessage(error)}\n\n${usage()}\n`);
+    return 2;
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  if (values.help) {
+    process.stdout.write(`${usage()}\n`);
+    return 0;
+  }
+  const logger = createConsoleLogger({ verbose: values.verbose === true });
+  const raw: Record<InputName, string> = { ...defaultInputs() };
+  for (const name of INPUT_NAMES) {
+    const value = values[name];
+    if (typeof value === 'string') raw[name] = value;
+  }
+  const dir = path.resolve(typeof values.dir === 'string' ? values.dir : '.');
+
+  try {
+    const eventName =
+      typeof values['event-name'] === 'string' ? values['event-name'] : 'workflow_dispatch';
+    const payload =
+      typeof values['event-path'] === 'string'
+        ? (JSON.parse(await readFile(values['event-path'], 'utf8')) as unknown)
+        : {};
+    const workspace = createLocalWorkspace(dir, logger);
+    const settings = await loadSettings(raw, await workspace.baseFiles(), process.env, logger);
+    const trigger = triggerFromEvent({
+      name: eventName,
+      payload,
+      dispatchTypes: settings.dispatchTypes,
+    });
+    if (trigger.kind === 'skip') {
+      logger.info(`Nothing to do: ${trigger.reason}.`);
+      if (values.json)
+        process.stdout.write(
+          `${JSON.stringify({ decisions: [], updates: [], pullRequests: [], errors: [] })}\n`,
+        );
+      return 0;
+    }
+    const cacheDir =
+      typeof values['cache-dir'] === 'string' ? path.resolve(values['cache-dir']) : undefined;
+    const cache = cacheDir ? await loadCache(cacheDir, logger) : undefined;
+    const registry = createRegistryClient({ settings: settings.registry, logger, cache });
+    let report: JobReport;
+    try {
+      report = await runJob({
+        settings,
+        trigger,
+        workspace,
+        registry,
+        logger,
+        now: () => new Date(),
+        dryRun: values['dry-run'] === true,
+      });
+    } finally {
+      await registry.close();
+    }
+    if (cache && cacheDir) await saveCache(cache, cacheDir, logger);
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(jsonReport(report, registry.usage()), null, 2)}\n`);
+    } else {
+      process.stdout.write(textReport(report, values['dry-run'] === true));
+    }
+    return report.errors.length > 0 ? 1 : 0;
+  } catch (error) {
+    logger.error(errorMessage(error));
+    if (values.json) {
+      process.stdout.write(
+        `${JSON.stringify({ decisions: [], updates: [], pullRequests: [], errors: [{ message: errorMessage(error) }] })}\n`,
+      );
+    }
+    return 1;
+  }
+}
+
+function textReport(report: JobReport, dryRun: boolean): string {
+  const lines: string[] = [];
+  for (const { target, environment, decision } of report.decisions) {
+    const where = unitLabel({ target, environment });
+    const change = decision.changed
+      ? `${decision.current ?? '(none)'} → ${decision.chosen ?? '(none)'}`
+      : `${decision.current ?? '(none)'} (kept)`;
+    lines.push(`${where}  ${decision.alias} (${decision.image}): ${change}`);
+    lines.push(`    ${decision.reason}`);
+  }
+  if (report.updates.length > 0) {
+    lines.push('', dryRun ? 'Would change:' : 'Changed:');
+    for (const update of report.updates) {
+      lines.push(`  ${update.file}  ${update.key}: ${update.from ?? '(new)'} → ${update.to}`);
+    }
+  } else {
+    lines.push('', 'No change.');
+  }
+  for (const error of report.errors) {
+    lines.push(
+      `error: ${[error.target, error.environment, error.image].filter(Boolean).join('/')}: ${error.message}`,
+    );
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,364 @@
+import type { ImageSettings, Settings } from '../config/settings.js';
+import { PayloadError, errorMessage } from '../core/errors.js';
+import type { Trigger } from './events.js';
+import type { Logger } from '../core/logging.js';
+import { parseImageReference } from '../registry/reference.js';
+import type { ImageReference, RegistryClient } from '../registry/types.js';
+import { resolveImage, resolvePayloadTag } from './resolve.js';
+import { filterTags } from '../strategy/filter.js';
+import type { Decision } from '../strategy/types.js';
+import { expandUnits, type Unit } from './units.js';
+import type { ChangeSet, PublishResult, Update } from '../core/changes.js';
+import { joinImageSpec, splitImageSpec } from '../writers/image-spec.js';
+import { editOverrideFile, readOverrideParameter } from '../writers/override-file.js';
+import type { ValueChange, WriteResult } from '../writers/types.js';
+import { editValuesFile, readValue } from '../writers/values-file.js';
+import type { Workspace } from '../core/workspace.js';
+
+export interface JobOptions {
+  readonly settings: Settings;
+  /** `all` or `image`; a `skip` trigger never reaches the job. */
+  readonly trigger: Trigger;
+  readonly workspace: Workspace;
+  readonly registry: RegistryClient;
+  readonly logger: Logger;
+  readonly now: () => Date;
+  /** Plan only, whatever the configured modes say (CLI `--dry-run`). */
+  readonly dryRun?: boolean;
+  /** Attempts per unit when another writer wins a race. */
+  readonly maxAttempts?: number;
+}
+
+export interface UnitDecision {
+  readonly target: string;
+  readonly environment: string | undefined;
+  readonly decision: Decision;
+}
+
+/** A failure confined to one image or one unit; the rest of the run goes on. */
+export interface JobError {
+  readonly target: string | undefined;
+  readonly environment: string | undefined;
+  readonly image: string | undefined;
+  readonly message: string;
+}
+
+export interface JobReport {
+  readonly decisions: readonly UnitDecision[];
+  readonly updates: readonly Update[];
+  /** One per unit that was processed, with or without updates. */
+  readonly changeSets: readonly ChangeSet[];
+  readonly results: readonly PublishResult[];
+  readonly errors: readonly JobError[];
+}
+
+const DEFAULT_ATTEMPTS = 5;
+
+/**
+ * The main job: for every unit, read the current values, choose tags, edit the file and
+ * publish. One image or unit failing is recorded and the others go on; a bad event payload
+ * stops the run before anything is written.
+ */
+export async function runJob(options: JobOptions): Promise<JobReport> {
+  const { settings, trigger, workspace, logger } = options;
+  const registry = memoizeTagLists(options.registry);
+  const base = await workspace.baseFiles();
+  let units = await expandUnits(settings.targets, base, logger);
+  const references = new Map<string, ImageReference>();
+  for (const image of settings.images.values()) {
+    references.set(image.repository, parseImageReference(image.repository));
+  }
+  const referenceOf = (image: ImageSettings): ImageReference =>
+    references.get(image.repository) ?? parseImageReference(image.repository);
+
+  let payload: { tag: string; digest: string | undefined } | undefined;
+  if (trigger.kind === 'image') {
+    units = await validatePayload(trigger, units, referenceOf, { ...options, registry });
+    payload = { tag: trigger.tag, digest: trigger.digest };
+  }
+
+  const report = {
+    decisions: [] as UnitDecision[],
+    updates: [] as Update[],
+    changeSets: [] as ChangeSet[],
+    results: [] as PublishResult[],
+    errors: [] as JobError[],
+  };
+  for (const unit of units) {
+    try {
+      const outcome = await processUnit(unit, { ...options, registry }, referenceOf, payload);
+      report.decisions.push(...outcome.decisions);
+      report.errors.push(...outcome.errors);
+      report.changeSets.push(outcome.changeSet);
+      report.updates.push(...outcome.changeSet.updates);
+      report.results.push(outcome.result);
+    } catch (error) {
+      const message = errorMessage(error);
+      logger.error(`${unitLabel(unit)}: ${message}`);
+      report.errors.push({
+        target: unit.target,
+        environment: unit.environment,
+        image: undefined,
+        message,
+      });
+    }
+  }
+  return report;
+}
+
+/**
+ * Checks an image event against the configuration before any write: the image must be
+ * configured, the tag must pass the filters of at least one unit using it, and it must exist
+ * (with the given digest). Returns the units the event applies to, each narrowed to that image.
+ */
+async function validatePayload(
+  trigger: Extract<Trigger, { kind: 'image' }>,
+  units: readonly Unit[],
+  referenceOf: (image: ImageSettings) => ImageReference,
+  options: JobOptions,
+): Promise<Unit[]> {
+  let wanted: ImageReference;
+  try {
+    wanted = parseImageReference(trigger.image);
+  } catch (error) {
+    throw new PayloadError(`${trigger.event}: ${errorMessage(error)}`);
+  }
+  const sameImage = (image: ImageSettings): boolean => {
+    const reference = referenceOf(image);
+    return reference.registry === wanted.registry && reference.repository === wanted.repository;
+  };
+  const using = units.filter((unit) => unit.images.some(sameImage));
+  if (using.length === 0) {
+    const configured = [...options.settings.images.values()].map((image) => image.repository);
+    throw new PayloadError(
+      `${trigger.event}: image ${JSON.stringify(trigger.image)} is not configured for any target (configured: ${configured.join(', ') || 'none'}); nothing was written`,
+    );
+  }
+  const accepted: Unit[] = [];
+  const rejections: string[] = [];
+  for (const unit of using) {
+    const images = unit.images.filter(
+      (image) => sameImage(image) && filterTags([trigger.tag], image.policy).kept.length === 1,
+    );
+    if (images.length === 0) {
+      rejections.push(unitLabel(unit));
+      continue;
+    }
+    accepted.push({ ...unit, images });
+  }
+  if (accepted.length === 0) {
+    throw new PayloadError(
+      `${trigger.event}: tag ${JSON.stringify(trigger.tag)} does not pass the allow-tags/ignore-tags filters of any target using ${trigger.image} (${rejections.join(', ')}); nothing was written`,
+    );
+  }
+  for (const label of rejections) {
+    options.logger.info(
+      `${label}: tag ${JSON.stringify(trigger.tag)} does not pass this target's filters; skipped.`,
+    );
+  }
+  // Existence and digest are properties of the registry, not of a unit: check them once, up front.
+  const first = accepted[0] as Unit;
+  const image = first.images[0] as ImageSettings;
+  await resolvePayloadTag({
+    image,
+    reference: referenceOf(image),
+    current: undefined,
+    pending: undefined,
+    tag: trigger.tag,
+    digest: trigger.digest,
+    client: options.registry,
+    logger: options.logger,
+    now: options.now,
+  });
+  return accepted;
+}
+
+interface UnitOutcome {
+  readonly decisions: UnitDecision[];
+  readonly errors: JobError[];
+  readonly changeSet: ChangeSet;
+  readonly result: PublishResult;
+}
+
+async function processUnit(
+  unit: Unit,
+  options: JobOptions,
+  referenceOf: (image: ImageSettings) => ImageReference,
+  payload: { tag: string; digest: string | undefined } | undefined,
+): Promise<UnitOutcome> {
+  const { workspace, logger } = options;
+  const attempts = options.maxAttempts ?? DEFAULT_ATTEMPTS;
+  const publish = options.dryRun ? { ...unit.publish, mode: 'dry-run' as const } : unit.publish;
+  for (let attempt = 1; ; attempt++) {
+    const snapshot = await workspace.readUnit(unit);
+    const text = await snapshot.base.read(unit.file);
+    if (text === undefined && unit.type === 'values') {
+      throw new Error(`values file ${unit.file} does not exist on the base branch`);
+    }
+    const fallback = unit.fallbackFile ? await snapshot.base.read(unit.fallbackFile) : undefined;
+    const pendingText = snapshot.pending ? await snapshot.pending.read(unit.file) : undefined;
+
+    const decisions: UnitDecision[] = [];
+    const errors: JobError[] = [];
+    const changes: ValueChange[] = [];
+    const decisionByKey = new Map<string, Decision>();
+    // Images of a unit are independent: resolve them at once (the HTTP layer bounds requests
+    // per host), then apply the results in configuration order.
+    const outcomes = await Promise.all(
+      unit.images.map(async (image) => {
+        try {
+          const current = readCurrent(unit, image, text, fallback);
+          const pending =
+            pendingText === undefined
+              ? undefined
+              : readCurrent(unit, image, pendingText, undefined);
+          const common = {
+            image,
+            reference: referenceOf(image),
+            current,
+            pending,
+            client: options.registry,
+            logger,
+            now: options.now,
+          };
+          const decision = payload
+            ? await resolvePayloadTag({ ...common, tag: payload.tag, digest: payload.digest })
+            : await resolveImage(common);
+          return { image, decision };
+        } catch (error) {
+          return { image, error };
+        }
+      }),
+    );
+    for (const outcome of outcomes) {
+      const { image } = outcome;
+      if (outcome.decision === undefined) {
+        const message = errorMessage(outcome.error);
+        logger.error(`${unitLabel(unit)}: ${image.alias} (${image.repository}): ${message}`);
+        errors.push({
+          target: unit.target,
+          environment: unit.environment,
+          image: image.alias,
+          message,
+        });
+        continue;
+      }
+      const { decision } = outcome;
+      decisions.push({ target: unit.target, environment: unit.environment, decision });
+      if (decision.changed && decision.chosen !== undefined) {
+        for (const change of changesFor(image, decision.chosen)) {
+          changes.push(change);
+          decisionByKey.set(change.key, decision);
+        }
+      }
+    }
+
+    const written: WriteResult =
+      unit.type === 'argocd-override'
+        ? changes.length === 0 && text === undefined
+          ? { text: '', changes: [] }
+          : editOverrideFile(text, changes, unit.file)
+        : editValuesFile(text ?? '', changes, unit.file);
+    const updates: Update[] = written.changes.map((change) => {
+      const decision = decisionByKey.get(change.key);
+      return {
+        target: unit.target,
+        environment: unit.environment,
+        image: decision?.alias ?? change.key,
+        file: unit.file,
+        key: change.key,
+        from: change.from,
+        to: change.to,
+        digest: decision?.metadata?.digest,
+      };
+    });
+    const changeSet: ChangeSet = {
+      target: unit.target,
+      environment: unit.environment,
+      publish,
+      files: updates.length > 0 ? [{ path: unit.file, content: written.text }] : [],
+      updates,
+      decisions: decisions.map((entry) => entry.decision),
+    };
+    try {
+      const result = await workspace.publish(changeSet, snapshot);
+      return { decisions, errors, changeSet, result };
+    } catch (error) {
+      if (!workspace.isConflict(error) || attempt >= attempts) throw error;
+      logger.info(
+        `${unitLabel(unit)}: another run changed the branch first (${errorMessage(error)}); reading it again (attempt ${attempt + 1} of ${attempts}).`,
+      );
+    }
+  }
+}
+
+/** The value now in the chart for an image: a tag, or `tag@sha256:…`. */
+function readCurrent(
+  unit: Unit,
+  image: ImageSettings,
+  text: string | undefined,
+  fallback: string | undefined,
+): string | undefined {
+  const key = image.helm.imageSpec ?? image.helm.imageTag;
+  if (key === undefined) return undefined;
+  const fromFile =
+    text === undefined
+      ? undefined
+      : unit.type === 'argocd-override'
+        ? readOverrideParameter(text, key, unit.file)
+        : readValue(text, key, unit.file);
+  const value =
+    fromFile ??
+    (fallback !== undefined && unit.fallbackFile !== undefined
+      ? readValue(fallback, key, unit.fallbackFile)
+      : undefined);
+  if (value === undefined || image.helm.imageSpec === undefined) return value;
+  const spec = splitImageSpec(value);
+  if (spec.tag === undefined && spec.digest === undefined) return undefined;
+  return spec.digest === undefined
+    ? spec.tag
+    : spec.tag === undefined
+      ? spec.digest
+      : `${spec.tag}@${spec.digest}`;
+}
+
+/** The helm keys to set for a chosen value. */
+function changesFor(image: ImageSettings, chosen: string): ValueChange[] {
+  if (image.helm.imageSpec !== undefined) {
+    return [{ key: image.helm.imageSpec, value: joinImageSpec(image.repository, chosen) }];
+  }
+  const changes: ValueChange[] = [];
+  if (image.helm.imageName !== undefined) {
+    changes.push({ key: image.helm.imageName, value: image.repository });
+  }
+  if (image.helm.imageTag !== undefined) changes.push({ key: image.helm.imageTag, value: chosen });
+  return changes;
+}
+
+export function unitLabel(unit: { target: string; environment: string | undefined }): string {
+  return unit.environment === undefined ? unit.target : `${unit.target}/${unit.environment}`;
+}
+
+/**
+ * Several units share images: list each repository's tags once per run. A failure is kept too:
+ * the transport already retried it as often as the retry policy allows, and asking again for
+ * every unit would multiply that bound (ten environments × four timed-out attempts).
+ */
+function memoizeTagLists(client: RegistryClient): RegistryClient {
+  const lists = new Map<string, Promise<string[]>>();
+  return {
+    listTags: (image) => {
+      const key = `${image.registry}/${image.repository}`;
+      let list = lists.get(key);
+      if (!list) {
+        list = client.listTags(image);
+        lists.set(key, list);
+      }
+      return list;
+    },
+    getMetadata: (image, tag, platforms, metadataOptions) =>
+      client.getMetadata(image, tag, platforms, metadataOptions),
+    getDigest: (image, tag) => client.getDigest(image, tag),
+    usage: () => client.usage(),
+  };
+}
