@@ -3,6 +3,7 @@ import type { Logger } from '../core/logging.js';
 import type { ImageDraft, SettingsDraft, TargetDraft } from './draft.js';
 import {
   buildHelmKeys,
+  buildPromotionPolicy,
   buildPublishPolicy,
   buildTagPolicy,
   mergeFields,
@@ -98,12 +99,14 @@ function resolveTarget(
     resolveImage(image, [target.policy], subject(image.alias)),
   );
   const publish = buildPublishPolicy(mergeFields(defaultPublish, target.publish));
+  const promotion = buildPromotionPolicy(target.promotion ?? {}, `target ${target.name}`);
   if (target.type === 'argocd-override') {
     return {
       type: target.type,
       name: target.name,
       images,
       publish,
+      promotion,
       chartPath: target.chartPath,
       app: target.app,
     };
@@ -119,6 +122,10 @@ function resolveTarget(
         ),
       ),
       publish: buildPublishPolicy(mergeFields(defaultPublish, target.publish, environment.publish)),
+      promotion: buildPromotionPolicy(
+        mergeFields(target.promotion ?? {}, environment.promotion ?? {}),
+        `target ${target.name} environment ${environment.name}`,
+      ),
     });
   }
   return {
@@ -126,6 +133,7 @@ function resolveTarget(
     name: target.name,
     images,
     publish,
+    promotion,
     files: target.files,
     environments,
   };

@@ -6,19 +6,6 @@ import type { ConfigLocation } from '../core/errors.js';
  * `src/promotion/` read them.
  */
 
-/** `promote-from: staging` (same target) or `promote-from: other-target/staging`. */
-export interface PromotionSource {
-  /** Undefined: the target that holds the promoted unit. */
-  readonly target: string | undefined;
-  /**
-   * The environment name within that target; undefined when the source target is a single unit
-   * (an override-file target, or a values target without a glob).
-   */
-  readonly environment: string | undefined;
-  /** As the user wrote it, for messages. */
-  readonly text: string;
-}
-
 /** `Mon-Thu 09:00-16:00 Europe/Berlin`: days and local hours in one time zone. */
 export interface PromoteWindow {
   readonly text: string;
@@ -32,7 +19,12 @@ export interface PromoteWindow {
 }
 
 export interface PromotionPolicy {
-  readonly from: PromotionSource;
+  /**
+   * The source as written: an environment of the same target (`staging`), a single-unit target
+   * (`staging-app`), or an environment of another target (`apps/staging`). Resolved against the
+   * units once the environments are known (see src/promotion/sources.ts).
+   */
+  readonly from: string;
   /** How long a value must have held in the source, continuously. */
   readonly soakSeconds: number;
   readonly window: PromoteWindow | undefined;
