@@ -65,7 +65,11 @@ function usage(): string {
   return lines.join('\n');
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+/** `now` is the clock of soak times, promotion windows and min-age; tests inject one. */
+export async function main(
+  argv: readonly string[],
+  edges: { readonly now?: () => Date } = {},
+): Promise<number> {
   const inputOptions = Object.fromEntries(
     INPUT_NAMES.filter((name) => !GITHUB_ONLY.has(name)).map((name) => [
       name,
@@ -136,7 +140,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         workspace,
         registry,
         logger,
-        now: () => new Date(),
+        now: edges.now ?? (() => new Date()),
         dryRun: values['dry-run'] === true,
       });
     } finally {

@@ -56,9 +56,7 @@ export async function planPromotion(input: PromotionInput): Promise<PromotionPla
   for (const commit of [...history.commits].reverse()) {
     const text = await input.history.readAt(commit.sha, input.sourceFile);
     const values =
-      text === undefined
-        ? new Map<string, string | undefined>()
-        : input.readValues(text);
+      text === undefined ? new Map<string, string | undefined>() : input.readValues(text);
     states.push({ commit, values });
   }
   const evaluation = evaluateSoak({

@@ -64,7 +64,25 @@ export interface SoakEvaluation {
 export function evaluateSoak(input: SoakInput): SoakEvaluation {
   const { states, aliases, now } = input;
   const soakMs = input.soakSeconds * 1000;
+  // When a commit is dated before an earlier commit of the branch (a rewritten or skewed clock),
+  // its date says nothing about when it landed, only that it was after the earlier commit: its
+  // values count from now, and the values it replaced end as early as they could have.
+  let latestDate = -Infinity;
+  const landed: number[] = [];
+  const replacedAt: number[] = [];
+  for (const state of states) {
+    const date = state.commit.date.getTime();
+    if (date < latestDate) {
+      landed.push(now.getTime());
+      replacedAt.push(latestDate);
+    } else {
+      latestDate = date;
+      landed.push(date);
+      replacedAt.push(date);
+    }
+  }
   const candidates: SoakCandidate[] = states.map((state, index) => {
+    const starts: number[] = [];
     const values = aliases.map((alias): HeldValue => {
       const value = state.values.get(alias);
       let first = index;
@@ -72,12 +90,15 @@ export function evaluateSoak(input: SoakInput): SoakEvaluation {
       let next = index + 1;
       while (next < states.length && states[next]?.values.get(alias) === value) next++;
       const since = (states[first] as SourceState).commit;
+      const startMs = landed[first] as number;
       const until = next < states.length ? (states[next] as SourceState).commit.date : undefined;
-      const end = until ?? now;
-      // A later commit dated before its predecessor must not stretch the hold: the end is
-      // never after now, and a start in the future counts as no hold at all.
-      const endMs = Math.min(end.getTime(), now.getTime());
-      const heldMs = Math.max(0, endMs - since.date.getTime());
+      // The end is never after now, and a start in the future counts as no hold at all.
+      const endMs = Math.min(
+        next < states.length ? (replacedAt[next] as number) : now.getTime(),
+        now.getTime(),
+      );
+      const heldMs = Math.max(0, endMs - startMs);
+      starts.push(startMs);
       return {
         alias,
         value,
@@ -93,9 +114,7 @@ export function evaluateSoak(input: SoakInput): SoakEvaluation {
       (held) => held.until !== undefined && held.heldSeconds * 1000 < soakMs,
     );
     const eligibleAt =
-      eligible || missing || replacedEarly
-        ? undefined
-        : new Date(Math.max(...values.map((held) => held.since.date.getTime())) + soakMs);
+      eligible || missing || replacedEarly ? undefined : new Date(Math.max(...starts) + soakMs);
     return { commit: state.commit, values, eligible, eligibleAt };
   });
   let chosen: SoakCandidate | undefined;

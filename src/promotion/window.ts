@@ -29,7 +29,8 @@ export function parsePromoteWindow(text: string, location: ConfigLocation): Prom
   if (extra.length > 0) fail(`unexpected ${JSON.stringify(extra.join(' '))}`);
   const [startText = '', endText = '', ...more] = hours.split('-');
   if (more.length > 0) fail(`hours ${JSON.stringify(hours)} are not HH:MM-HH:MM`);
-  const startMinute = minuteOf(startText, false) ?? fail(`${JSON.stringify(startText)} is not HH:MM`);
+  const startMinute =
+    minuteOf(startText, false) ?? fail(`${JSON.stringify(startText)} is not HH:MM`);
   const endMinute = minuteOf(endText, true) ?? fail(`${JSON.stringify(endText)} is not HH:MM`);
   if (endMinute <= startMinute) {
     fail(
@@ -50,7 +51,10 @@ function parseDays(word: string, fail: (why: string) => never): number[] {
     const [from, to, ...extra] = part.split('-');
     if (extra.length > 0) fail(`days ${JSON.stringify(part)} are not a day or a range`);
     const first = dayOf(from ?? '') ?? fail(`${JSON.stringify(from)} is not a day (Mon…Sun)`);
-    const last = to === undefined ? first : (dayOf(to) ?? fail(`${JSON.stringify(to)} is not a day (Mon…Sun)`));
+    const last =
+      to === undefined
+        ? first
+        : (dayOf(to) ?? fail(`${JSON.stringify(to)} is not a day (Mon…Sun)`));
     // Ranges wrap around the week: `Fri-Mon` is Friday, Saturday, Sunday, Monday.
     for (let day = first; ; day = (day + 1) % 7) {
       days.add(day);
@@ -64,7 +68,9 @@ function dayOf(word: string): number | undefined {
   const index = DAY_NAMES.indexOf(word.slice(0, 3).toLowerCase() as (typeof DAY_NAMES)[number]);
   if (index < 0) return undefined;
   // `Mon`, `Monday`, `monday` are accepted; `Mo` or `Monx` are not.
-  const full = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'][index];
+  const full = ['sunday', 'monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday'][
+    index
+  ];
   const lower = word.toLowerCase();
   return lower.length === 3 || lower === full ? index : undefined;
 }
@@ -100,7 +106,8 @@ export function localTime(instant: Date, timeZone: string): LocalTime {
   let hour = 0;
   let minute = 0;
   for (const part of format.formatToParts(instant)) {
-    if (part.type === 'weekday') day = DAY_NAMES.indexOf(part.value.toLowerCase() as (typeof DAY_NAMES)[number]);
+    if (part.type === 'weekday')
+      day = DAY_NAMES.indexOf(part.value.toLowerCase() as (typeof DAY_NAMES)[number]);
     else if (part.type === 'hour') hour = Number(part.value);
     else if (part.type === 'minute') minute = Number(part.value);
   }
