@@ -262,7 +262,11 @@ export function buildPromotionPolicy(
     return undefined;
   }
   const source = from.value.trim();
-  if (!/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(source) || source.endsWith('/') || source.includes('//')) {
+  if (
+    !/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(source) ||
+    source.endsWith('/') ||
+    source.includes('//')
+  ) {
     throw new ConfigurationError(
       `${subject}: promote-from \`${source}\` is not an environment name; expected \`<environment>\`, \`<target>\` or \`<target>/<environment>\`.`,
       from.location,

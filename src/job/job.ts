@@ -94,12 +94,12 @@ export async function runJob(options: JobOptions): Promise<JobReport> {
     payload = { tag: trigger.tag, digest: trigger.digest };
     // An image event moves the environments that follow the registry; promoted ones move on
     // scheduled runs and pushes, when the source's history says the value has soaked.
-    for (const unit of units.filter((candidate) => promotions.has(candidate))) {
+    for (const unit of units.filter((candidate) => candidate.promotion !== undefined)) {
       logger.info(
         `${unitLabel(unit)}: promoted from ${unit.promotion?.from ?? ''}; an image event does not move it (it moves on scheduled runs and pushes to the base branch).`,
       );
     }
-    units = units.filter((unit) => !promotions.has(unit));
+    units = units.filter((unit) => unit.promotion === undefined);
   }
 
   const report = {

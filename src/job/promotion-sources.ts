@@ -88,7 +88,9 @@ function findSource<U extends PromotionUnit>(
   }
   const known = [
     ...units
-      .filter((candidate) => candidate.target === unit.target && candidate.environment !== undefined)
+      .filter(
+        (candidate) => candidate.target === unit.target && candidate.environment !== undefined,
+      )
       .map((candidate) => candidate.environment as string),
     ...units.map(promotionLabel),
   ].filter((candidate) => candidate !== promotionLabel(unit) && candidate !== unit.environment);

@@ -33,7 +33,8 @@ function git(dir: string, args: readonly string[]): Promise<GitResult> {
       },
       (error, stdout, stderr) => {
         if (error && typeof (error as { code?: unknown }).code !== 'number') {
-          reject(error);
+          // git could not be started at all (not installed, not executable).
+          reject(new Error(`git ${args.join(' ')}: ${error.message}`, { cause: error }));
           return;
         }
         resolve({
@@ -72,7 +73,8 @@ export async function createGitHistory(
     );
   }
   const headSha = head.stdout.trim();
-  const shallow = (await git(dir, ['rev-parse', '--is-shallow-repository'])).stdout.trim() === 'true';
+  const shallow =
+    (await git(dir, ['rev-parse', '--is-shallow-repository'])).stdout.trim() === 'true';
   const repositoryPath = (file: string): string => path.join(prefix, file);
 
   return {
