@@ -10,7 +10,7 @@ import type { TagPolicy } from '../strategy/policy.js';
 export type { MergeMethod, PublishMode, PublishPolicy } from '../core/changes.js';
 
 // The tag-choosing vocabulary belongs to strategy/; settings are built from it.
-export type { StrategyName, TagMatcher, TagPolicy } from '../strategy/policy.js';
+export type { StrategyName, TagMatcher, TagPattern, TagPolicy } from '../strategy/policy.js';
 export { DEFAULT_ALLOW_TAGS } from '../strategy/policy.js';
 
 export type WriteBackType = 'argocd-override' | 'values';

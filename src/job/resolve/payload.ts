@@ -9,7 +9,7 @@ import type { RankingStrategy } from '../../strategy/ranking.js';
 import { decideDigest, requireTrackedTag } from './digest.js';
 import { describeRejection } from './explain.js';
 import type { PayloadInput } from './input.js';
-import { rankingDecision } from './ranking.js';
+import { rankingDecision, setAsideFutureBuilds, trustsFloor } from './ranking.js';
 import {
   floorUnreadable,
   isNotFound,
@@ -95,7 +95,9 @@ async function decidePayloadRanking(
 ): Promise<Decision> {
   const policy = input.image.policy;
   const candidate = { tag, metadata };
-  const ordering = strategy.order([candidate], policy);
+  const now = input.now();
+  const trusted = setAsideFutureBuilds(input, [candidate], now);
+  const ordering = strategy.order(trusted.candidates, policy);
   const filter = compileTagFilter(policy);
   const currentTag = tagOf(input.current);
   const pendingTag = tagOf(input.pending);
@@ -123,7 +125,8 @@ async function decidePayloadRanking(
       if (order !== undefined && order <= 0 && !(await tagExists(input, floorTag)))
         return undefined;
     }
-    return { role, candidate: { tag: floorTag, metadata: floorMetadata } };
+    const floor: Floor = { role, candidate: { tag: floorTag, metadata: floorMetadata } };
+    return trustsFloor(input, floor, now) ? floor : undefined;
   };
 
   const floors: Floor[] = [];
@@ -141,7 +144,7 @@ async function decidePayloadRanking(
     ordering,
     floors,
     policy,
-    now: input.now(),
+    now,
     metadataFor: () => Promise.resolve(metadata),
   });
   return rankingDecision(input, {
@@ -150,7 +153,7 @@ async function decidePayloadRanking(
     walk,
     filtered: { kept: [tag], skipped: { invalid: [], notAllowed: [], ignored: [] } },
     seen: 1,
-    skipped: ordering.skipped,
+    skipped: [...trusted.skipped, ...ordering.skipped],
     fetched: { metadata: new Map(), failures: new Map() },
     currentMetadata,
     payloadTag: tag,

@@ -1,6 +1,7 @@
 import type { Decision } from '../../core/decision.js';
 import { RegistryError, RequestBudgetSpent, errorMessage } from '../../core/errors.js';
 import type { TagMetadata } from '../../core/tag-metadata.js';
+import { futureBuild } from '../../strategy/build-time.js';
 import {
   walkRanking,
   type Floor,
@@ -70,10 +71,16 @@ export async function resolveRanking(
       }
     }
   }
-  const candidates: Candidate[] = filtered.kept
-    .filter((tag) => !fetched.failures.has(tag))
-    .map((tag) => ({ tag, metadata: fetched.metadata.get(tag) }));
-  const ordering = strategy.order(candidates, policy);
+  const now = input.now();
+  const trusted = setAsideFutureBuilds(
+    input,
+    filtered.kept
+      .filter((tag) => !fetched.failures.has(tag))
+      .map((tag) => ({ tag, metadata: fetched.metadata.get(tag) })),
+    now,
+  );
+  skipped.push(...trusted.skipped);
+  const ordering = strategy.order(trusted.candidates, policy);
   skipped.push(...ordering.skipped);
 
   if (strategy.needsMetadataToOrder && !policy.allowDowngrade) {
@@ -98,13 +105,14 @@ export async function resolveRanking(
       candidate: { tag: pendingTag, metadata: fetched.metadata.get(pendingTag) },
     });
   }
+  const trustedFloors = floors.filter((floor) => trustsFloor(input, floor, now));
 
   const walk = await walkRanking({
     strategy,
     ordering,
-    floors,
+    floors: trustedFloors,
     policy,
-    now: input.now(),
+    now,
     metadataFor: (tag) => input.client.getMetadata(input.reference, tag, policy.platforms),
   });
   logRankingDetail(logger, image, ordering.ordered, [...skipped, ...walk.skipped]);
@@ -139,6 +147,54 @@ export async function resolveRanking(
     fetched,
     currentMetadata: currentTag === undefined ? undefined : fetched.metadata.get(currentTag),
   });
+}
+
+/** Warnings about future build times named per image; the rest are counted. */
+const FUTURE_WARNINGS = 5;
+
+/**
+ * Candidates whose build time is ahead of the run's clock are skipped, each with a warning that
+ * names the tag and the time: through no-downgrade such a tag would otherwise hold back every
+ * real build that follows.
+ */
+export function setAsideFutureBuilds(
+  input: ResolveInput,
+  candidates: readonly Candidate[],
+  now: Date,
+): { candidates: Candidate[]; skipped: SkippedTag[] } {
+  const kept: Candidate[] = [];
+  const skipped: SkippedTag[] = [];
+  for (const candidate of candidates) {
+    const future = futureBuild(candidate, now);
+    if (future) skipped.push(future);
+    else kept.push(candidate);
+  }
+  const where = `${input.image.alias} (${input.image.repository})`;
+  for (const entry of skipped.slice(0, FUTURE_WARNINGS)) {
+    input.logger.warning(`${where}: skipped ${JSON.stringify(entry.tag)}, which ${entry.detail}`);
+  }
+  if (skipped.length > FUTURE_WARNINGS) {
+    input.logger.warning(
+      `${where}: skipped ${skipped.length - FUTURE_WARNINGS} more tags built in the future`,
+    );
+  }
+  return { candidates: kept, skipped };
+}
+
+/**
+ * A current or pending value with a build time in the future protects nothing (with a warning):
+ * otherwise one build from a machine with a wrong clock would pin the image for good.
+ */
+export function trustsFloor(input: ResolveInput, floor: Floor, now: Date): boolean {
+  const future = futureBuild(floor.candidate, now);
+  if (future === undefined) return true;
+  const which =
+    floor.role === 'current' ? 'current tag' : 'tag proposed on the pull-request branch';
+  input.logger.warning(
+    `${input.image.alias} (${input.image.repository}): the ${which} ${JSON.stringify(floor.candidate.tag)} ` +
+      `${future.detail}, so newer builds may replace it`,
+  );
+  return false;
 }
 
 /**
@@ -179,6 +235,7 @@ export async function rankingDecision(
     skipped,
     allowTags: describeAllowTags(input.image.policy.allowTags),
     newerSkipped: walk.skipped.length,
+    ties: ordering.ties,
     ...(parts.payloadTag === undefined ? {} : { payloadTag: parts.payloadTag }),
   });
   return buildDecision(input, {
