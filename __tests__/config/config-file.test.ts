@@ -423,6 +423,21 @@ describe('config file → errors with file, line, expected form and did-you-mean
       `${CONFIG}:8: target \`a\`: \`environments\` needs a \`*\` in \`files\` (one directory per environment, e.g. \`env/*/values.yaml\`); \`values.yaml\` names a single file.`,
     ],
     [
+      'a placeholder other than {alias}',
+      'images:\n  web:\n    repository: org/web\n    helm: { image-tag: "{name}.tag" }\ntargets:\n  - { name: a, type: argocd-override, path: ., app: a, images: [web] }\n',
+      `${CONFIG}:4: helm key \`{name}.tag\` has the placeholder \`{name}\`; the only placeholder is \`{alias}\` (the image alias), e.g. \`{alias}.tag\`.`,
+    ],
+    [
+      'a placeholder with a typo',
+      'images:\n  web:\n    repository: org/web\n    helm: { image-spec: "{alias}.{Alias}" }\ntargets:\n  - { name: a, type: argocd-override, path: ., app: a, images: [web] }\n',
+      `${CONFIG}:4: helm key \`{alias}.{Alias}\` has the placeholder \`{Alias}\`;`,
+    ],
+    [
+      'two images writing one helm key',
+      'images:\n  web: { repository: org/web, helm: { image-tag: image.tag } }\n  api: { repository: org/api, helm: { image-tag: image.tag } }\ntargets:\n  - { name: a, type: argocd-override, path: ., app: a, images: [web, api] }\n',
+      `${CONFIG}:5: target a: images \`web\` and \`api\` both write the helm key \`image.tag\`, so each run would overwrite the other;`,
+    ],
+    [
       'duplicate keys',
       'images:\n  web: org/web\n  web: org/other\ntargets: []\n',
       `${CONFIG}:3: not valid YAML: Map keys must be unique`,
