@@ -86,9 +86,7 @@ function checkout(
 }
 
 const run = (dir: string, at: Date = now, extra: string[] = []) =>
-  runCli(['--dir', dir, '--insecure-registries', registry.host, '--json', ...extra], {
-    now: () => at,
-  });
+  runCli(['--dir', dir, '--insecure-registries', registry.host, '--json', ...extra], () => at);
 
 interface JsonDecision {
   target: string;

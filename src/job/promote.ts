@@ -6,7 +6,7 @@ import { planPromotion, type PromotionPlan } from '../promotion/plan.js';
 import { formatInstant } from '../promotion/soak.js';
 import type { ImageReference, RegistryClient } from '../registry/types.js';
 import { splitDigestValue } from '../strategy/digest.js';
-import type { Decision } from '../strategy/types.js';
+import type { Decision } from '../core/decision.js';
 import { resolvePayloadTag } from './resolve.js';
 import type { Unit } from './units.js';
 

@@ -1,6 +1,6 @@
 import type { JobReport } from './job.js';
 import type { RegistryUsage } from '../registry/types.js';
-import type { PromotionRecord } from '../strategy/types.js';
+import type { PromotionRecord } from '../core/decision.js';
 import type { RateLimit } from '../registry/vendors.js';
 
 /** One decision as printed by `--json` and logged: flat and stable. */
@@ -57,17 +57,6 @@ export function usageRecord(
   usage: ReadonlyMap<string, RegistryUsage>,
 ): Record<string, RegistryUsage> {
   return Object.fromEntries(usage);
-}
-
-/** The whole report as one JSON-ready object (CLI `--json`). */
-export function jsonReport(report: JobReport, usage: ReadonlyMap<string, RegistryUsage>): object {
-  return {
-    decisions: decisionRecords(report),
-    updates: report.updates,
-    pullRequests: pullRequestRecords(report),
-    errors: report.errors,
-    registryUsage: usageRecord(usage),
-  };
 }
 
 /** A markdown table of registry requests and bytes per image, for the job summary. */
