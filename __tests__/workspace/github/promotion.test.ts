@@ -155,7 +155,7 @@ describe('promotion through the GitHub API', () => {
     expect(listed).toHaveLength(1);
     expect(listed[0]?.path).toContain('sha=');
     expect(listed[0]?.path).toContain('path=env%2Fstaging%2Fvalues.yaml');
-  });
+  }, 300_000);
 
   it('reads a history longer than one page', async () => {
     github = await startBackdated();
@@ -166,8 +166,8 @@ describe('promotion through the GitHub API', () => {
       'frontend main-a2',
       ago(30),
     );
-    // 120 commits within the last 20 hours that change the file but not the tags (comments).
-    for (let index = 0; index < 120; index++) {
+    // 105 commits within the last 20 hours that change the file but not the tags (comments).
+    for (let index = 0; index < 105; index++) {
       await github.commit(
         'main',
         { [staging]: `${valuesFile(registry.host, 'main-a2', 'main-b1')}# note ${index}\n` },
@@ -187,5 +187,5 @@ describe('promotion through the GitHub API', () => {
     const pages = github.requests.filter((request) => request.operationId === 'repos/list-commits');
     expect(pages).toHaveLength(2);
     expect(pages[1]?.path).toContain('page=2');
-  }, 120_000);
+  }, 400_000);
 });
