@@ -44,6 +44,7 @@ describe('an update is not lost across images', () => {
   let logger: RecordingLogger;
   let alpha: string;
   let beta: string;
+  let alphaDigest: string;
 
   const push = async (repository: string, tag: string): Promise<string> => {
     const created = BUILDS[tag];
@@ -94,7 +95,7 @@ describe('an update is not lost across images', () => {
     });
     for (const repository of ['team/alpha', 'team/beta']) await push(repository, 'main-1');
     // Only alpha has a newer build when the schedule runs.
-    await push('team/alpha', 'main-2');
+    alphaDigest = await push('team/alpha', 'main-2');
     expectFinished(await run('schedule', {}));
     expect(await github.readFile(BRANCH, OVERRIDE_PATH)).toBe(
       overrideFile(alpha, 'main-2', beta, 'main-1'),
@@ -120,9 +121,37 @@ describe('an update is not lost across images', () => {
       );
       const pulls = github.listPulls().filter((pull) => pull.state === 'open');
       expect(pulls).toHaveLength(1);
-      expect(pulls[0]?.title).toBe('chore(images): update alpha to main-2, beta to main-2');
-      expect(pulls[0]?.body).toContain('main-1 → main-2');
+      expect(pulls[0]?.title).toBe('chore(images): update alpha to main-2 and beta to main-2');
+      // alpha's row still shows the build it proposes.
+      expect(pulls[0]?.body).toContain(
+        `| alpha (\`${alpha}\`) | \`main-1\` → \`main-2\` | \`${alphaDigest.slice(0, 19)}\` | 2024-01-02 00:00 UTC |`,
+      );
       expect(github.violations).toEqual([]);
+    },
+    TIMEOUT_MS,
+  );
+
+  it(
+    'a base that moved past the pending value wins: the dispatch does not bring the older value back',
+    async () => {
+      await push('team/alpha', 'main-3');
+      // Someone sets alpha to main-3 on the base branch while the pull request proposes main-2.
+      await github.commit('main', {
+        [OVERRIDE_PATH]: overrideFile(alpha, 'main-3', beta, 'main-1'),
+      });
+      const digest = await push('team/beta', 'main-2');
+      expectFinished(
+        await run('repository_dispatch', {
+          action: 'image-pushed',
+          client_payload: { image: beta, tag: 'main-2', digest },
+        }),
+      );
+      expect(await github.readFile(BRANCH, OVERRIDE_PATH)).toBe(
+        overrideFile(alpha, 'main-3', beta, 'main-2'),
+      );
+      expect(github.listPulls().filter((pull) => pull.state === 'open')[0]?.title).toBe(
+        'chore(images): update beta to main-2',
+      );
     },
     TIMEOUT_MS,
   );
