@@ -170,6 +170,42 @@ spec:
     ]);
   });
 
+  it("writes an image-list entry without alias to argocd-image-updater's image.name and image.tag", async () => {
+    const files = memoryChartFiles({
+      'apps/web.yaml': application('web', { 'image-list': 'nginx:~1.26, api=org/api' }),
+    });
+    const settings = await load(files);
+    const helm = settings.targets[0]?.images.map((entry) => [entry.alias, entry.helm]);
+    expect(helm).toEqual([
+      ['nginx', { imageName: 'image.name', imageTag: 'image.tag', imageSpec: undefined }],
+      ['api', { imageName: 'api.image', imageTag: 'api.tag', imageSpec: undefined }],
+    ]);
+  });
+
+  it('lets helm annotations override the defaults of an entry without alias', async () => {
+    const files = memoryChartFiles({
+      'apps/web.yaml': application('web', {
+        'image-list': 'nginx:~1.26',
+        'nginx.helm.image-tag': 'nginx.version',
+      }),
+    });
+    const settings = await load(files);
+    expect(settings.targets[0]?.images[0]?.helm).toEqual({
+      imageName: 'image.name',
+      imageTag: 'nginx.version',
+      imageSpec: undefined,
+    });
+  });
+
+  it('refuses two entries without alias in one Application: both would write image.tag', async () => {
+    const files = memoryChartFiles({
+      'apps/web.yaml': application('web', { 'image-list': 'nginx, org/redis' }),
+    });
+    await expect(load(files)).rejects.toThrow(
+      'target web: images `nginx` and `redis` both write the helm key `image.name`',
+    );
+  });
+
   it.each([
     ['helmvalues', 'helm/values.yaml'],
     ['helmvalues:values-prod.yaml', 'helm/values-prod.yaml'],

@@ -379,7 +379,7 @@ describe('inputs → errors', () => {
     [
       'bad helm key',
       { ...EXAMPLE, 'helm-image-tag': '{alias}..tag' },
-      'input helm-image-tag: helm key "frontend..tag" is not a dotted key path: part 2 is empty; write it like frontend.image, with \\. for a dot inside a key',
+      'input helm-image-tag: helm key "frontend..tag" is not a dotted key path: part 2 is empty; write it like frontend.image, with \\. for a dot inside a key and [1] for a list element',
     ],
     [
       'concurrency 0',

@@ -214,7 +214,16 @@ export function buildPublishPolicy(fields: PublishFields): PublishPolicy {
 
 function expandHelmKey(field: Located<string> | undefined, alias: string): string | undefined {
   if (field === undefined || field.value.trim() === '') return undefined;
-  const key = field.value.trim().split('{alias}').join(alias);
+  const template = field.value.trim();
+  // `{alias}` is the one placeholder; any other (`{name}.tag`) would be written as a literal key.
+  const unknown = /\{[^{}]*\}/.exec(template.split('{alias}').join(''));
+  if (unknown) {
+    throw new ConfigurationError(
+      `helm key \`${template}\` has the placeholder \`${unknown[0]}\`; the only placeholder is \`{alias}\` (the image alias), e.g. \`{alias}.tag\`.`,
+      field.location,
+    );
+  }
+  const key = template.split('{alias}').join(alias);
   // The writers' own parser, so a key accepted here is a key they can follow (`a\.b` included).
   parseKeyPath(key, formatLocation(field.location));
   return key;
