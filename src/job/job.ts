@@ -4,7 +4,7 @@ import type { Trigger } from './events.js';
 import type { Logger } from '../core/logging.js';
 import { parseImageReference } from '../registry/reference.js';
 import type { ImageReference, RegistryClient } from '../registry/types.js';
-import { resolveImage, resolvePayloadTag } from './resolve.js';
+import { checkPayloadTag, resolveImage, resolvePayloadTag } from './resolve.js';
 import { filterTags } from '../strategy/filter.js';
 import type { Decision } from '../core/decision.js';
 import { expandUnits, type Unit } from './units.js';
@@ -173,7 +173,7 @@ async function validatePayload(
   // Existence and digest are properties of the registry, not of a unit: check them once, up front.
   const first = accepted[0] as Unit;
   const image = first.images[0] as ImageSettings;
-  await resolvePayloadTag({
+  await checkPayloadTag({
     image,
     reference: referenceOf(image),
     current: undefined,
