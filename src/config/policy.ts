@@ -2,7 +2,7 @@ import { ConfigurationError, formatLocation, type ConfigLocation } from '../core
 import { DEFAULT_TRACKED_TAG } from '../strategy/digest.js';
 import { parseKeyPath } from '../writers/yaml-path.js';
 import {
-  globToRegExp,
+  compileGlob,
   isValidOciTag,
   parseAllowTags,
   parseMinAge,
@@ -138,7 +138,7 @@ export function buildTagPolicy(
       : fields.allowTags;
   const ignoreTags = fields.ignoreTags?.value ?? [];
   // Compiled here only to report a bad glob now; the filter compiles its own copy.
-  for (const glob of ignoreTags) globToRegExp(glob, fields.ignoreTags?.location);
+  for (const glob of ignoreTags) compileGlob(glob, fields.ignoreTags?.location);
   return {
     strategy,
     constraint,
