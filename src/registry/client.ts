@@ -5,7 +5,8 @@ import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logging.js';
 import { RegistryAuth } from './auth.js';
 import { MetadataCache, type MetadataCacheStore } from './cache.js';
-import { CredentialStore, credentialSecrets } from './credentials.js';
+import { runCredentialHelper } from './credential-helper.js';
+import { CredentialStore, credentialSecrets, type CredentialHelperRunner } from './credentials.js';
 import { RegistryHttp } from './http.js';
 import { ManifestReader, isIndexMediaType, type TagRead } from './manifests.js';
 import { firstMatchingPlatform } from './platform.js';
@@ -38,7 +39,9 @@ export interface RegistryClientOptions {
   readonly maxRedirects?: number;
   /** Vendor adapters by canonical registry name; default the built-in ones (Docker Hub, GHCR, generic). */
   readonly vendorFor?: (registry: string) => RegistryVendor;
-  /** For NODE_EXTRA_CA_CERTS when a ca-file replaces Node's default CA list; default process.env. */
+  /** Runs Docker credential helpers; default `docker-credential-<name> get` found on the env's PATH. */
+  readonly runCredentialHelper?: CredentialHelperRunner;
+  /** The environment: NODE_EXTRA_CA_CERTS (when a ca-file replaces Node's CA list) and the PATH of credential helpers; default process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -74,7 +77,13 @@ export function createRegistryClient(options: RegistryClientOptions): ManagedReg
   });
   // The caller masks these too; doing it here keeps the client safe for any caller.
   for (const secret of credentialSecrets(settings.credentials)) logger.setSecret(secret);
-  const credentials = new CredentialStore(settings.credentials);
+  const credentials = new CredentialStore(settings.credentials, {
+    logger,
+    runHelper:
+      options.runCredentialHelper ??
+      ((helper, serverUrl) =>
+        runCredentialHelper(helper, serverUrl, { env: options.env ?? process.env })),
+  });
   const auth = new RegistryAuth({ http, logger, now });
   const transport = new RegistryTransport({
     http,
