@@ -140,6 +140,11 @@ export interface RegistrySettings {
   readonly requestBudget: number;
   /** Per-request timeout. */
   readonly timeoutMs: number;
+  /**
+   * Order newest-build candidates with the hosted registries' listing APIs (Docker Hub), reading
+   * manifests only for tags that can win (input `registry-listings`). Absent means on.
+   */
+  readonly listings?: boolean;
   /** Keep immutable tag metadata between runs with the Actions cache (input `cache`). */
   readonly cache: boolean;
 }

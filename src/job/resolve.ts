@@ -18,6 +18,7 @@ import {
   type FilterRejection,
 } from '../strategy/filter.js';
 import { checkGates } from '../strategy/gates.js';
+import { readInPushOrder } from './push-order.js';
 import { strategyFor } from '../strategy/index.js';
 import type { Candidate, RankingStrategy, SkipCause, SkippedTag } from '../strategy/ranking.js';
 import type { Decision } from '../strategy/types.js';
@@ -126,7 +127,16 @@ async function fetchAll(input: ResolveInput, tags: readonly string[]): Promise<F
 async function resolveRanking(input: ResolveInput, strategy: RankingStrategy): Promise<Decision> {
   const { image, logger } = input;
   const policy = image.policy;
-  const tags = [...new Set(await input.client.listTags(input.reference))];
+  // newest-build orders by build time: a listing API that knows push times spares the pulls.
+  const listing =
+    strategy.name === 'newest-build' && input.client.listByPush
+      ? await input.client.listByPush(input.reference)
+      : undefined;
+  const tags = [
+    ...new Set(
+      listing ? listing.map((entry) => entry.tag) : await input.client.listTags(input.reference),
+    ),
+  ];
   const filtered = filterTags(tags, policy);
   const filter = compileTagFilter(policy);
   const listed = new Set(tags);
@@ -141,9 +151,26 @@ async function resolveRanking(input: ResolveInput, strategy: RankingStrategy): P
   const skipped: SkippedTag[] = [];
   let fetched: Fetched = { metadata: new Map(), failures: new Map() };
   if (strategy.needsMetadataToOrder) {
-    const wanted = new Set(filtered.kept);
-    if (currentTag !== undefined && listed.has(currentTag)) wanted.add(currentTag);
-    fetched = await fetchAll(input, [...wanted]);
+    if (listing) {
+      fetched = await readInPushOrder({
+        client: input.client,
+        reference: input.reference,
+        policy,
+        logger,
+        alias: image.alias,
+        now: input.now(),
+        listing,
+        candidates: filtered.kept,
+        floors: [currentTag, pendingTag].filter(
+          (tag, index, all): tag is string =>
+            tag !== undefined && listed.has(tag) && all.indexOf(tag) === index,
+        ),
+      });
+    } else {
+      const wanted = new Set(filtered.kept);
+      if (currentTag !== undefined && listed.has(currentTag)) wanted.add(currentTag);
+      fetched = await fetchAll(input, [...wanted]);
+    }
     // Ordering a partial set could pick a build that is not the newest: keep the value instead.
     const spent = [...fetched.failures.values()].find(
       (error) => error instanceof RequestBudgetSpent,
@@ -161,6 +188,8 @@ async function resolveRanking(input: ResolveInput, strategy: RankingStrategy): P
   }
   const candidates: Candidate[] = filtered.kept
     .filter((tag) => !fetched.failures.has(tag))
+    // With a listing, tags pushed too early to win were not read and are not ranked.
+    .filter((tag) => !listing || fetched.metadata.has(tag))
     .map((tag) => ({ tag, metadata: fetched.metadata.get(tag) }));
   const ordering = strategy.order(candidates, policy);
   skipped.push(...ordering.skipped);
