@@ -8,7 +8,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RegistrySettings, TagPolicy } from '../../src/config/settings.js';
 import type { Logger } from '../../src/core/logging.js';
 import { resolveImage } from '../../src/job/resolve.js';
-import { PUSH_BUILD_SKEW_MS } from '../../src/job/push-order.js';
+import { PUSH_BUILD_SKEW_MS } from '../../src/job/resolve/push-order.js';
 import { createRegistryClient } from '../../src/registry/client.js';
 import type { ImageReference } from '../../src/registry/types.js';
 import {
@@ -209,6 +209,20 @@ describe('newest-build ordered by the Docker Hub listing', () => {
     const scanned = await resolveWith('team/platforms', { listings: false, policy });
     expect(listed.chosen).toBe('main-1');
     expect(scanned.chosen).toBe('main-1');
+  });
+
+  it('does not stop at a build dated in the future (a wrong clock), which the ranking sets aside', async () => {
+    const future = (NOW.getTime() - START) / HOUR + 48;
+    await publish('team/future', [
+      { tag: 'main-1', built: 1, pushed: 1.1 },
+      { tag: 'main-2', built: 2, pushed: 2.1 },
+      { tag: 'main-clock', built: future, pushed: 3 },
+    ]);
+    const listed = await resolveWith('team/future', { listings: true });
+    const scanned = await resolveWith('team/future', { listings: false });
+    expect(listed.chosen).toBe('main-2');
+    expect(scanned.chosen).toBe('main-2');
+    expect(listed.manifests).toBe(2);
   });
 
   it.each([

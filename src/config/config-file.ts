@@ -1,5 +1,6 @@
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Scalar } from 'yaml';
 import { ConfigurationError, type ConfigLocation } from '../core/errors.js';
+import { ENVIRONMENT_NAME_PATTERN } from './environments.js';
 import { didYouMean } from './did-you-mean.js';
 import type { EnvironmentDraft, ImageDraft, SettingsDraft, TargetDraft } from './draft.js';
 import { checkAlias, checkRepository, parseImageListEntry } from './image-list.js';
@@ -537,10 +538,10 @@ class ConfigFileReader {
         );
       }
       const name = String((keyNode as Scalar<string | number>).value);
-      if (!NAME_PATTERN.test(name))
+      if (!ENVIRONMENT_NAME_PATTERN.test(name))
         this.fail(
           keyNode,
-          `${what}: environment name \`${name}\` is not a directory name such as \`prod\`.`,
+          `${what}: environment name \`${name}\` is not a directory name such as \`prod\`, or directory names joined by \`/\` such as \`web/prod\` (one per wildcard in \`files\`).`,
         );
       const envWhat = `${what} environment \`${name}\``;
       const value = (pair.value ?? null) as Node | null;

@@ -2,7 +2,7 @@ import { ConfigurationError, formatLocation, type ConfigLocation } from '../core
 import { DEFAULT_TRACKED_TAG } from '../strategy/digest.js';
 import { parseKeyPath } from '../writers/yaml-path.js';
 import {
-  globToRegExp,
+  compileGlob,
   isValidOciTag,
   parseAllowTags,
   parseMinAge,
@@ -138,7 +138,7 @@ export function buildTagPolicy(
       : fields.allowTags;
   const ignoreTags = fields.ignoreTags?.value ?? [];
   // Compiled here only to report a bad glob now; the filter compiles its own copy.
-  for (const glob of ignoreTags) globToRegExp(glob, fields.ignoreTags?.location);
+  for (const glob of ignoreTags) compileGlob(glob, fields.ignoreTags?.location);
   return {
     strategy,
     constraint,
@@ -214,7 +214,16 @@ export function buildPublishPolicy(fields: PublishFields): PublishPolicy {
 
 function expandHelmKey(field: Located<string> | undefined, alias: string): string | undefined {
   if (field === undefined || field.value.trim() === '') return undefined;
-  const key = field.value.trim().split('{alias}').join(alias);
+  const template = field.value.trim();
+  // `{alias}` is the one placeholder; any other (`{name}.tag`) would be written as a literal key.
+  const unknown = /\{[^{}]*\}/.exec(template.split('{alias}').join(''));
+  if (unknown) {
+    throw new ConfigurationError(
+      `helm key \`${template}\` has the placeholder \`${unknown[0]}\`; the only placeholder is \`{alias}\` (the image alias), e.g. \`{alias}.tag\`.`,
+      field.location,
+    );
+  }
+  const key = template.split('{alias}').join(alias);
   // The writers' own parser, so a key accepted here is a key they can follow (`a\.b` included).
   parseKeyPath(key, formatLocation(field.location));
   return key;

@@ -8,6 +8,7 @@ import type {
   WriteBackType,
 } from '../config/settings.js';
 import type { Logger } from '../core/logging.js';
+import { duplicateEnvironmentWarning, environmentsOf } from '../config/environments.js';
 
 /**
  * One publication unit: a target, or one environment of a values target. Each unit has its own
@@ -60,16 +61,11 @@ export async function expandUnits(
         `Target "${target.name}": no file matches ${target.files}; nothing to update.`,
       );
     }
-    const seen = new Set<string>();
-    for (const file of matches) {
-      const environment = environmentName(target.files, file);
-      if (seen.has(environment)) {
-        logger.warning(
-          `Target "${target.name}": ${file} gives environment "${environment}" a second time; it is skipped.`,
-        );
-        continue;
-      }
-      seen.add(environment);
+    const { files: environments, duplicates } = environmentsOf(target.files, matches);
+    for (const duplicate of duplicates) {
+      logger.warning(duplicateEnvironmentWarning(target.name, duplicate));
+    }
+    for (const [environment, file] of environments) {
       const overrides = target.environments.get(environment);
       units.push({
         target: target.name,
@@ -81,27 +77,7 @@ export async function expandUnits(
         fallbackFile: undefined,
       });
     }
-    for (const name of target.environments.keys()) {
-      if (!seen.has(name)) {
-        logger.warning(
-          `Target "${target.name}": environment "${name}" is configured but no file matching ${target.files} belongs to it.`,
-        );
-      }
-    }
+    // Environment keys that name no file were reported once, when the settings were loaded.
   }
   return units;
-}
-
-/**
- * The environment a matched file belongs to: the path segment matched by the first wildcard
- * segment of the glob (`env/*\/values.yaml` + `env/dev/values.yaml` → `dev`); when that segment
- * is the file name, the name without its extension (`envs/*.yaml` + `envs/prod.yaml` → `prod`).
- */
-export function environmentName(glob: string, file: string): string {
-  const globSegments = glob.split('/');
-  const fileSegments = file.split('/');
-  const index = globSegments.findIndex((segment) => picomatch.scan(segment).isGlob);
-  if (index < 0 || index >= fileSegments.length) return path.basename(path.dirname(file));
-  const segment = fileSegments[index] ?? '';
-  return index === fileSegments.length - 1 ? segment.replace(/\.[^.]*$/, '') : segment;
 }

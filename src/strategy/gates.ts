@@ -1,8 +1,8 @@
-import type { TagPolicy } from '../config/settings.js';
+import type { TagPolicy } from './policy.js';
 import { ConfigurationError, type ConfigLocation } from '../core/errors.js';
 import { platformMatches } from '../registry/platform.js';
 import type { TagMetadata } from '../registry/types.js';
-import { parseBuildTime } from './newest-build.js';
+import { buildTimeOf, futureBuild } from './build-time.js';
 import type { SkippedTag } from './ranking.js';
 
 const DURATION = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
@@ -54,7 +54,7 @@ export function checkGates(
     };
   }
   if (policy.minAgeSeconds > 0) {
-    const built = parseBuildTime(candidate.metadata.created);
+    const built = buildTimeOf(candidate.metadata);
     if (built === undefined) {
       return {
         tag: candidate.tag,
@@ -62,6 +62,8 @@ export function checkGates(
         detail: 'has no build time to check min-age against',
       };
     }
+    const future = futureBuild(candidate, now);
+    if (future) return future;
     const ageSeconds = (now.getTime() - built.epochMs) / 1000;
     if (ageSeconds < policy.minAgeSeconds) {
       return {

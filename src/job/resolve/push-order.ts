@@ -1,36 +1,20 @@
-import type { TagPolicy } from '../config/settings.js';
-import { RequestBudgetSpent } from '../core/errors.js';
-import type { Logger } from '../core/logging.js';
-import type { ImageReference, ListedTag, RegistryClient, TagMetadata } from '../registry/types.js';
-import { checkGates } from '../strategy/gates.js';
-import { parseBuildTime } from '../strategy/newest-build.js';
+import { RequestBudgetSpent } from '../../core/errors.js';
+import type { TagMetadata } from '../../core/tag-metadata.js';
+import type { ListedTag } from '../../registry/types.js';
+import { buildTimeOf, futureBuild } from '../../strategy/build-time.js';
+import { checkGates } from '../../strategy/gates.js';
+import type { Fetched } from './registry-reads.js';
+import type { ResolveInput } from './input.js';
 
 /**
  * How much later than its push time an image's `created` may be and still be believed: clock
  * skew between the build machine and the registry. An image is built before it is pushed, so a
  * tag pushed more than this before the newest confirmed build cannot be newer
- * ([ADR 0026](../../docs/adr/0026-listing-order-for-newest-build.md)).
+ * ([ADR 0026](../../../docs/adr/0026-listing-order-for-newest-build.md)).
  */
 export const PUSH_BUILD_SKEW_MS = 15 * 60 * 1000;
 
-export interface PushOrderInput {
-  readonly client: RegistryClient;
-  readonly reference: ImageReference;
-  readonly policy: TagPolicy;
-  readonly logger: Logger;
-  readonly alias: string;
-  readonly now: Date;
-  /** The listing, every tag with its push time. */
-  readonly listing: readonly ListedTag[];
-  /** Tags that passed the filters. */
-  readonly candidates: readonly string[];
-  /** Current and pending tags no-downgrade protects: read first, whatever their push time. */
-  readonly floors: readonly string[];
-}
-
-export interface PushOrderReads {
-  readonly metadata: Map<string, TagMetadata>;
-  readonly failures: Map<string, unknown>;
+export interface PushOrderReads extends Fetched {
   /** Candidates not read because they were pushed too early to be the newest build. */
   readonly notRead: number;
 }
@@ -43,8 +27,17 @@ export interface PushOrderReads {
  * was read; ranking the reads gives the answer a read of every tag would give. A tag without a
  * push time is always read.
  */
-export async function readInPushOrder(input: PushOrderInput): Promise<PushOrderReads> {
-  const { client, reference, policy } = input;
+export async function readInPushOrder(
+  input: ResolveInput,
+  listing: readonly ListedTag[],
+  /** Tags that passed the filters. */
+  candidates: readonly string[],
+  /** Current and pending tags no-downgrade protects: read first, whatever their push time. */
+  floors: readonly string[],
+): Promise<PushOrderReads> {
+  const { client, reference } = input;
+  const policy = input.image.policy;
+  const now = input.now();
   const metadata = new Map<string, TagMetadata>();
   const failures = new Map<string, unknown>();
   const read = async (tag: string): Promise<TagMetadata | undefined> => {
@@ -58,19 +51,23 @@ export async function readInPushOrder(input: PushOrderInput): Promise<PushOrderR
       return undefined;
     }
   };
-  const buildTime = (found: TagMetadata | undefined): number | undefined =>
-    parseBuildTime(found?.created)?.epochMs;
+  // The build time the ranking will use; a time in the future is set aside there, so not here.
+  const buildTime = (tag: string, found: TagMetadata | undefined): number | undefined =>
+    found === undefined || futureBuild({ tag, metadata: found }, now) !== undefined
+      ? undefined
+      : buildTimeOf(found)?.epochMs;
 
   let bound = -Infinity;
   const raise = (time: number | undefined): void => {
     if (time !== undefined && time > bound) bound = time;
   };
   try {
-    const floorReads = await Promise.all(input.floors.map((tag) => read(tag)));
-    if (!policy.allowDowngrade) for (const found of floorReads) raise(buildTime(found));
+    const floorReads = await Promise.all(floors.map((tag) => read(tag)));
+    if (!policy.allowDowngrade)
+      floorReads.forEach((found, index) => raise(buildTime(floors[index] as string, found)));
 
-    const pushed = new Map(input.listing.map((entry) => [entry.tag, entry.pushedAt]));
-    const ordered = [...new Set(input.candidates)].sort((a, b) => {
+    const pushed = new Map(listing.map((entry) => [entry.tag, entry.pushedAt]));
+    const ordered = [...new Set(candidates)].sort((a, b) => {
       const timeA = pushed.get(a) ?? Infinity;
       const timeB = pushed.get(b) ?? Infinity;
       return timeB - timeA || (a < b ? 1 : a > b ? -1 : 0);
@@ -80,16 +77,13 @@ export async function readInPushOrder(input: PushOrderInput): Promise<PushOrderR
       const tag = ordered[index] as string;
       const pushedAt = pushed.get(tag);
       if (pushedAt !== undefined && pushedAt + PUSH_BUILD_SKEW_MS < bound) break;
-      const found = metadata.has(tag) ? metadata.get(tag) : await read(tag);
-      if (
-        found !== undefined &&
-        checkGates({ tag, metadata: found }, policy, input.now) === undefined
-      )
-        raise(buildTime(found));
+      const found = metadata.has(tag) || failures.has(tag) ? metadata.get(tag) : await read(tag);
+      if (found !== undefined && checkGates({ tag, metadata: found }, policy, now) === undefined)
+        raise(buildTime(tag, found));
     }
     const notRead = ordered.length - index;
     input.logger.debug(
-      `${input.alias}: read ${index} of ${ordered.length} candidates in push order; ` +
+      `${input.image.alias}: read ${index} of ${ordered.length} candidates in push order; ` +
         `${notRead} pushed before ${Number.isFinite(bound) ? new Date(bound - PUSH_BUILD_SKEW_MS).toISOString() : 'any build'} cannot be newer`,
     );
     return { metadata, failures, notRead };
