@@ -70,7 +70,7 @@ export class RegistryTransport {
       );
     }
     this.checkRateLimitReserve(request);
-    const credential = credentials.find(image.registry);
+    const credential = await credentials.find(image.registry);
     let answeredNewChallenge = false;
     for (;;) {
       const authorization = await auth.authorization(image, state.challenge, credential);
