@@ -48,11 +48,9 @@ export async function expandUnits(
     };
     if (target.type === 'argocd-override') {
       const chart = target.chartPath === '.' ? '' : target.chartPath;
-      units.push({
-        ...whole,
-        file: path.join(chart, `.argocd-source-${target.app}.yaml`),
-        fallbackFile: path.join(chart, 'values.yaml'),
-      });
+      const file = path.join(chart, `.argocd-source-${target.app}.yaml`);
+      await warnAboutOtherOverrideFile(target.name, target.app, chart, file, files, logger);
+      units.push({ ...whole, file, fallbackFile: path.join(chart, 'values.yaml') });
       continue;
     }
     if (!picomatch.scan(target.files).isGlob) {
@@ -85,4 +83,27 @@ export async function expandUnits(
     // Environment keys that name no file were reported once, when the settings were loaded.
   }
   return units;
+}
+
+/**
+ * An override file for another application name, when this one has none, is most likely a
+ * misspelt `app-name`: the update would go to a new file that Argo CD never reads for the
+ * application. Creating the file stays allowed (a new application), so this is a warning.
+ */
+async function warnAboutOtherOverrideFile(
+  target: string,
+  app: string,
+  chart: string,
+  file: string,
+  files: ChartFiles,
+  logger: Logger,
+): Promise<void> {
+  const existing = await files.glob(path.join(chart, '.argocd-source-*.yaml'));
+  if (existing.includes(file) || existing.length !== 1) return;
+  const [other] = existing;
+  const otherApp = path.basename(other ?? '').replace(/^\.argocd-source-|\.yaml$/g, '');
+  logger.warning(
+    `target ${target}: ${file} does not exist, but ${other ?? ''} does: is the application named \`${otherApp}\` rather than \`${app}\`? ` +
+      `The update creates ${file}, which Argo CD reads only for an application named \`${app}\`.`,
+  );
 }
