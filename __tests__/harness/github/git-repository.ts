@@ -191,24 +191,25 @@ export class BareRepository {
   }
 
   async readCommit(sha: string): Promise<CommitObject> {
-    const raw = (await this.run(['cat-file', 'commit', sha])).toString('utf8');
-    const split = raw.indexOf('\n\n');
-    const header = split === -1 ? raw : raw.slice(0, split);
-    const message = split === -1 ? '' : raw.slice(split + 2);
-    let tree = '';
-    const parents: string[] = [];
-    let author: Identity = { name: '', email: '', time: 0 };
-    let committer: Identity = author;
-    for (const line of header.split('\n')) {
-      const space = line.indexOf(' ');
-      const key = line.slice(0, space);
-      const value = line.slice(space + 1);
-      if (key === 'tree') tree = value;
-      else if (key === 'parent') parents.push(value);
-      else if (key === 'author') author = parseIdentity(value);
-      else if (key === 'committer') committer = parseIdentity(value);
+    return parseCommit(sha, (await this.run(['cat-file', 'commit', sha])).toString('utf8'));
+  }
+
+  /** Several commits with one git process (`cat-file --batch`), for listings. */
+  async readCommits(shas: readonly string[]): Promise<CommitObject[]> {
+    if (shas.length === 0) return [];
+    const output = await this.run(['cat-file', '--batch'], { input: `${shas.join('\n')}\n` });
+    const commits: CommitObject[] = [];
+    let offset = 0;
+    for (const sha of shas) {
+      const headerEnd = output.indexOf(0x0a, offset);
+      const [, type, size] = output.subarray(offset, headerEnd).toString('utf8').split(' ');
+      if (type !== 'commit') throw new Error(`${sha} is not a commit`);
+      const start = headerEnd + 1;
+      const end = start + Number(size);
+      commits.push(parseCommit(sha, output.subarray(start, end).toString('utf8')));
+      offset = end + 1;
     }
-    return { sha, tree, parents, author, committer, message };
+    return commits;
   }
 
   async writeCommit(commit: Omit<CommitObject, 'sha'>): Promise<string> {
@@ -365,4 +366,25 @@ function parseIdentity(value: string): Identity {
   const match = /^(.*) <(.*)> (\d+) [+-]\d{4}$/.exec(value);
   if (!match) return { name: value, email: '', time: 0 };
   return { name: match[1] ?? '', email: match[2] ?? '', time: Number(match[3]) };
+}
+
+/** A raw commit object (`cat-file commit`) as the emulator's CommitObject. */
+function parseCommit(sha: string, raw: string): CommitObject {
+  const split = raw.indexOf('\n\n');
+  const header = split === -1 ? raw : raw.slice(0, split);
+  const message = split === -1 ? '' : raw.slice(split + 2);
+  let tree = '';
+  const parents: string[] = [];
+  let author: Identity = { name: '', email: '', time: 0 };
+  let committer: Identity = author;
+  for (const line of header.split('\n')) {
+    const space = line.indexOf(' ');
+    const key = line.slice(0, space);
+    const value = line.slice(space + 1);
+    if (key === 'tree') tree = value;
+    else if (key === 'parent') parents.push(value);
+    else if (key === 'author') author = parseIdentity(value);
+    else if (key === 'committer') committer = parseIdentity(value);
+  }
+  return { sha, tree, parents, author, committer, message };
 }

@@ -460,9 +460,8 @@ const listCommits: Route = async ({ state, query }) => {
     next.set('per_page', String(perPage));
     headers.link = `<${view.apiUrl}/repos/${view.owner}/${view.repo}/commits?${next.toString()}>; rel="next"`;
   }
-  const body = [];
-  for (const sha of slice) body.push(commitListJson(view, await state.git.readCommit(sha)));
-  return { status: 200, headers, body };
+  const commits = await state.git.readCommits(slice);
+  return { status: 200, headers, body: commits.map((commit) => commitListJson(view, commit)) };
 };
 
 const listPulls: Route = ({ state, query }) => {
