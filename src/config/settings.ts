@@ -1,37 +1,21 @@
+import type { PromotionPolicy } from '../promotion/types.js';
+
 /**
  * The validated, immutable model every other part works from. Inputs, the config file and
  * Argo CD annotations are three spellings of it (see src/config/). Nothing here is read from the
  * network: settings exist before the first request.
  */
 
-export type StrategyName = 'semver' | 'newest-build' | 'alphabetical' | 'digest';
+import type { PublishPolicy } from '../core/changes.js';
+import type { TagPolicy } from '../strategy/policy.js';
+
+export type { MergeMethod, PublishMode, PublishPolicy } from '../core/changes.js';
+
+// The tag-choosing vocabulary belongs to strategy/; settings are built from it.
+export type { StrategyName, TagMatcher, TagPattern, TagPolicy } from '../strategy/policy.js';
+export { DEFAULT_ALLOW_TAGS } from '../strategy/policy.js';
+
 export type WriteBackType = 'argocd-override' | 'values';
-export type PublishMode = 'pull-request' | 'auto-merge' | 'merge' | 'push' | 'dry-run';
-export type MergeMethod = 'squash' | 'merge' | 'rebase';
-
-/** `allow-tags`: `any`, or `regexp:<re>` compiled once. */
-export type TagMatcher =
-  | { readonly kind: 'any' }
-  | { readonly kind: 'regexp'; readonly source: string; readonly pattern: RegExp };
-
-/** How one image's next tag is chosen. */
-export interface TagPolicy {
-  readonly strategy: StrategyName;
-  /**
-   * semver: a range such as `^1.2` (validated). digest: the mutable tag to follow (default
-   * `latest`). Unused by the other strategies.
-   */
-  readonly constraint: string | undefined;
-  readonly allowTags: TagMatcher;
-  /** Globs (`*`, `?`, `[...]`) matched against the whole tag. */
-  readonly ignoreTags: readonly string[];
-  /** Platforms every candidate must offer, `os/arch[/variant]`; the first one is read for `created`. */
-  readonly platforms: readonly string[];
-  /** Replace the current tag with an older build or a lower version. Off by default. */
-  readonly allowDowngrade: boolean;
-  /** Soak time: builds younger than this are skipped. 0 disables. */
-  readonly minAgeSeconds: number;
-}
 
 /** Dotted paths into the Helm values written for one image (argocd-image-updater's helm keys). */
 export interface HelmKeys {
@@ -52,19 +36,12 @@ export interface ImageSettings {
   readonly helm: HelmKeys;
 }
 
-export interface PublishPolicy {
-  readonly mode: PublishMode;
-  readonly mergeMethod: MergeMethod;
-  readonly labels: readonly string[];
-  readonly reviewers: readonly string[];
-  /** Branch for the pull request; undefined means `helm-image-updater/<target>[/<env>]`. */
-  readonly branch: string | undefined;
-}
-
 /** Effective settings for one environment of a values target (overrides already applied). */
 export interface EnvironmentSettings {
   readonly images: readonly ImageSettings[];
   readonly publish: PublishPolicy;
+  /** `promote-from` with `soak` and `promote-window`; undefined: the environment follows the registry. */
+  readonly promotion?: PromotionPolicy | undefined;
 }
 
 interface TargetBase {
@@ -72,6 +49,8 @@ interface TargetBase {
   /** Effective images for the target (and for environments without overrides). */
   readonly images: readonly ImageSettings[];
   readonly publish: PublishPolicy;
+  /** Promotion for the target (and for environments without their own); see src/promotion/. */
+  readonly promotion?: PromotionPolicy | undefined;
 }
 
 export interface OverrideTarget extends TargetBase {
@@ -102,10 +81,34 @@ export interface RegistryCredential {
   readonly password: string;
   /** Where it came from, for messages: `input registry-credentials line 2`, `docker config`. */
   readonly source: string;
+  /**
+   * An OAuth2 refresh token (`identitytoken` in the Docker config, or a credential helper's
+   * answer with the user name `<token>`): exchanged at the registry's token realm
+   * (`grant_type=refresh_token`) instead of sending `username`/`password`.
+   */
+  readonly identityToken?: string;
 }
 
+/**
+ * A Docker credential helper named by the Docker config: `credHelpers` (one registry) or
+ * `credsStore` (every registry). `docker-credential-<helper> get` is run when a request to a
+ * matching registry needs credentials.
+ */
+export interface CredentialHelperRule {
+  /** The registry it answers for, as written in `credHelpers`; undefined for `credsStore`. */
+  readonly host: string | undefined;
+  /** The helper's name: the program is `docker-credential-<helper>` on `PATH`. */
+  readonly helper: string;
+  /** Where it came from, for messages: `docker config /home/u/.docker/config.json (credHelpers."gcr.io")`. */
+  readonly source: string;
+}
+
+/** A credential given outright, or a helper to ask for one; the first source for a registry wins. */
+export type CredentialSource = RegistryCredential | CredentialHelperRule;
+
 export interface RegistrySettings {
-  readonly credentials: readonly RegistryCredential[];
+  /** In order of precedence: the input lines, the Docker config, then `GITHUB_TOKEN` for ghcr.io. */
+  readonly credentials: readonly CredentialSource[];
   /** PEM text of extra CA certificates (from `ca-file`), added to Node's roots. */
   readonly caCertificates: string | undefined;
   /** Hosts (`host` or `host:port`) reached over plain HTTP / without TLS verification. */
@@ -116,6 +119,11 @@ export interface RegistrySettings {
   readonly requestBudget: number;
   /** Per-request timeout. */
   readonly timeoutMs: number;
+  /**
+   * Order newest-build candidates with the hosted registries' listing APIs (Docker Hub), reading
+   * manifests only for tags that can win (input `registry-listings`). Absent means on.
+   */
+  readonly listings?: boolean;
   /** Keep immutable tag metadata between runs with the Actions cache (input `cache`). */
   readonly cache: boolean;
 }
@@ -141,5 +149,4 @@ export interface Settings {
 }
 
 export const DEFAULT_PLATFORMS: readonly string[] = ['linux/amd64'];
-export const DEFAULT_ALLOW_TAGS = 'regexp:^main-';
 export const BRANCH_PREFIX = 'helm-image-updater';

@@ -4,9 +4,9 @@ import type { Trigger } from './events.js';
 import type { Logger } from '../core/logging.js';
 import { parseImageReference } from '../registry/reference.js';
 import type { ImageReference, RegistryClient } from '../registry/types.js';
-import { resolveImage, resolvePayloadTag } from './resolve.js';
+import { checkPayloadTag, resolveImage, resolvePayloadTag } from './resolve.js';
 import { filterTags } from '../strategy/filter.js';
-import type { Decision } from '../strategy/types.js';
+import type { Decision } from '../core/decision.js';
 import { expandUnits, type Unit } from './units.js';
 import type { ChangeSet, PublishResult, Update } from '../core/changes.js';
 import { joinImageSpec, splitImageSpec } from '../writers/image-spec.js';
@@ -14,6 +14,10 @@ import { editOverrideFile, readOverrideParameter } from '../writers/override-fil
 import type { ValueChange, WriteResult } from '../writers/types.js';
 import { editValuesFile, readValue } from '../writers/values-file.js';
 import type { Workspace } from '../core/workspace.js';
+import { ConfigurationError } from '../core/errors.js';
+import { cachedHistory } from '../promotion/history.js';
+import { linkPromotionSources } from './promotion-sources.js';
+import { promoteUnit, type ImageOutcome, type PromotionContext } from './promote.js';
 
 export interface JobOptions {
   readonly settings: Settings;
@@ -64,6 +68,19 @@ export async function runJob(options: JobOptions): Promise<JobReport> {
   const registry = memoizeTagLists(options.registry);
   const base = await workspace.baseFiles();
   const units = await expandUnits(settings.targets, base, logger);
+  // Promotion sources are checked here: after the environments are known from the files,
+  // before any registry request.
+  const promotions = new Map<Unit, PromotionContext>();
+  const sources = linkPromotionSources(units);
+  const [firstPromoted] = sources.keys();
+  if (firstPromoted !== undefined) {
+    const why = `${unitLabel(firstPromoted)} has promote-from ${firstPromoted.promotion?.from ?? ''}`;
+    if (workspace.history === undefined) {
+      throw new ConfigurationError(`${why}, but this workspace cannot read history.`);
+    }
+    const history = cachedHistory(await workspace.history(why));
+    for (const [unit, source] of sources) promotions.set(unit, { source, history });
+  }
   const references = new Map<string, ImageReference>();
   for (const image of settings.images.values()) {
     references.set(image.repository, parseImageReference(image.repository));
@@ -83,6 +100,14 @@ export async function runJob(options: JobOptions): Promise<JobReport> {
       deciding: narrowed.images,
     }));
     payload = { tag: trigger.tag, digest: trigger.digest };
+    // An image event moves the environments that follow the registry; promoted ones move on
+    // scheduled runs and pushes, when the source's history says the value has soaked.
+    for (const unit of units.filter((candidate) => candidate.promotion !== undefined)) {
+      logger.info(
+        `${unitLabel(unit)}: promoted from ${unit.promotion?.from ?? ''}; an image event does not move it (it moves on scheduled runs and pushes to the base branch).`,
+      );
+    }
+    work = work.filter(({ unit }) => unit.promotion === undefined);
   }
 
   const report = {
@@ -100,6 +125,7 @@ export async function runJob(options: JobOptions): Promise<JobReport> {
         { ...options, registry },
         referenceOf,
         payload,
+        promotions.get(unit),
       );
       report.decisions.push(...outcome.decisions);
       report.errors.push(...outcome.errors);
@@ -173,7 +199,7 @@ async function validatePayload(
   // Existence and digest are properties of the registry, not of a unit: check them once, up front.
   const first = accepted[0] as Unit;
   const image = first.images[0] as ImageSettings;
-  await resolvePayloadTag({
+  await checkPayloadTag({
     image,
     reference: referenceOf(image),
     current: undefined,
@@ -206,6 +232,7 @@ async function processUnit(
   options: JobOptions,
   referenceOf: (image: ImageSettings) => ImageReference,
   payload: { tag: string; digest: string | undefined } | undefined,
+  promotion: PromotionContext | undefined,
 ): Promise<UnitOutcome> {
   const { workspace, logger } = options;
   const attempts = options.maxAttempts ?? DEFAULT_ATTEMPTS;
@@ -225,32 +252,60 @@ async function processUnit(
     const decisionByKey = new Map<string, Decision>();
     // Images of a unit are independent: resolve them at once (the HTTP layer bounds requests
     // per host), then apply the results in configuration order.
-    const outcomes = await Promise.all(
-      deciding.map(async (image) => {
-        try {
-          const current = readCurrent(unit, image, text, fallback);
-          const pending =
+    const outcomes: ImageOutcome[] = promotion
+      ? await promoteUnit({
+          unit,
+          context: promotion,
+          current: (image) => readCurrent(unit, image, text, fallback),
+          pending: (image) =>
             pendingText === undefined
               ? undefined
-              : readCurrent(unit, image, pendingText, undefined);
-          const common = {
-            image,
-            reference: referenceOf(image),
-            current,
-            pending,
-            client: options.registry,
-            logger,
-            now: options.now,
-          };
-          const decision = payload
-            ? await resolvePayloadTag({ ...common, tag: payload.tag, digest: payload.digest })
-            : await resolveImage(common);
-          return { image, decision };
-        } catch (error) {
-          return { image, error };
-        }
-      }),
-    );
+              : readCurrent(unit, image, pendingText, undefined),
+          readSource: (sourceText) => {
+            const values = new Map<string, string | undefined>();
+            for (const image of promotion.source.images) {
+              let value: string | undefined;
+              try {
+                value = readCurrent(promotion.source, image, sourceText, undefined);
+              } catch {
+                // A version of the source that cannot be read holds no value to promote.
+                value = undefined;
+              }
+              values.set(image.alias, value);
+            }
+            return values;
+          },
+          referenceOf,
+          client: options.registry,
+          logger,
+          now: options.now,
+        })
+      : await Promise.all(
+          deciding.map(async (image) => {
+            try {
+              const current = readCurrent(unit, image, text, fallback);
+              const pending =
+                pendingText === undefined
+                  ? undefined
+                  : readCurrent(unit, image, pendingText, undefined);
+              const common = {
+                image,
+                reference: referenceOf(image),
+                current,
+                pending,
+                client: options.registry,
+                logger,
+                now: options.now,
+              };
+              const decision = payload
+                ? await resolvePayloadTag({ ...common, tag: payload.tag, digest: payload.digest })
+                : await resolveImage(common);
+              return { image, decision };
+            } catch (error) {
+              return { image, error };
+            }
+          }),
+        );
     const decided = new Set<ImageSettings>();
     for (const outcome of outcomes) {
       const { image } = outcome;

@@ -3,7 +3,8 @@ import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logging.js';
-import { DIGEST_PATTERN, NO_LABELS } from './manifests.js';
+import { isDigest } from '../core/oci.js';
+import { NO_LABELS } from './manifests.js';
 import type { TagMetadata } from './types.js';
 
 /** One tag's metadata as remembered, with what is needed to know whether it still answers a request. */
@@ -231,7 +232,7 @@ function readEntry(
   if (!Array.isArray(entry) || entry.length < 4 || entry.length > 6) return undefined;
   const [digest, created, mediaType, platformList, labels = NO_LABELS, configPlatform] =
     entry as unknown[];
-  if (typeof digest !== 'string' || !DIGEST_PATTERN.test(digest)) return undefined;
+  if (typeof digest !== 'string' || !isDigest(digest)) return undefined;
   if (created !== null && typeof created !== 'string') return undefined;
   const type = typeof mediaType === 'number' ? mediaTypes[mediaType] : undefined;
   const offered = typeof platformList === 'number' ? platforms[platformList] : undefined;

@@ -1,4 +1,4 @@
-import type { StrategyName } from '../config/settings.js';
+import type { StrategyName } from './policy.js';
 import { ConfigurationError, type ConfigLocation } from '../core/errors.js';
 import { alphabeticalStrategy } from './alphabetical.js';
 import { digestStrategy, type DigestStrategy } from './digest.js';
@@ -48,6 +48,6 @@ export function parseStrategyName(text: string, location: ConfigLocation): Strat
   return name;
 }
 
-export { parseAllowTags, globToRegExp, isValidOciTag, filterTags } from './filter.js';
+export { parseAllowTags, compileGlob, isValidOciTag, filterTags } from './filter.js';
 export { validateConstraint } from './semver.js';
-export { parseMinAge } from './gates.js';
+export { parseDuration, parseMinAge } from './gates.js';

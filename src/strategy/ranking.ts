@@ -1,4 +1,4 @@
-import type { StrategyName, TagPolicy } from '../config/settings.js';
+import type { StrategyName, TagPolicy } from './policy.js';
 import type { TagMetadata } from '../registry/types.js';
 
 /** A tag that passed the filters, with its metadata when it has been fetched. */
@@ -18,7 +18,8 @@ export type SkipCause =
   | 'noCreated'
   | 'metadataError'
   | 'platform'
-  | 'tooYoung';
+  | 'tooYoung'
+  | 'futureBuild';
 
 export interface SkippedTag {
   readonly tag: string;
@@ -41,6 +42,8 @@ export interface RankingStrategy {
   readonly name: Exclude<StrategyName, 'digest'>;
   /** What "best" means, for reasons: `newest build`, `highest version`. */
   readonly describe: string;
+  /** What tied candidates share, for reasons: `build time`, `version`. */
+  readonly tiedOn: string;
   /** newest-build cannot order without every candidate's metadata; the others order by name. */
   readonly needsMetadataToOrder: boolean;
   order(candidates: readonly Candidate[], policy: TagPolicy): Ordering;
