@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
-import type { RegistrySettings } from '../config/settings.js';
+import type { RegistrySettings } from './settings.js';
 import { RequestBudgetSpent, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logging.js';
 import { RegistryAuth } from './auth.js';

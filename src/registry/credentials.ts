@@ -3,7 +3,7 @@ import type {
   CredentialHelperRule,
   CredentialSource,
   RegistryCredential,
-} from '../config/settings.js';
+} from './settings.js';
 import { ConfigurationError, RegistryError } from '../core/errors.js';
 import type { Logger } from '../core/logging.js';
 import { HELPER_NAME, type HelperAnswer } from './credential-helper.js';
