@@ -4,7 +4,6 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { RegistrySettings } from '../../src/config/settings.js';
 import { RegistryError, RequestBudgetSpent } from '../../src/core/errors.js';
-import type { Logger } from '../../src/core/logging.js';
 import {
   createRegistryClient,
   type ManagedRegistryClient,
@@ -24,31 +23,9 @@ import {
   createServerCertificates,
   type ServerCertificates,
 } from '../harness/registry/certificates.js';
+import { recordingLogger } from '../harness/recording-logger.js';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
-
-interface RecordingLogger extends Logger {
-  readonly lines: { level: string; message: string }[];
-  readonly secrets: string[];
-}
-
-function recordingLogger(): RecordingLogger {
-  const lines: { level: string; message: string }[] = [];
-  const secrets: string[] = [];
-  const record = (level: string) => (message: string) => {
-    lines.push({ level, message });
-  };
-  return {
-    lines,
-    secrets,
-    debug: record('debug'),
-    info: record('info'),
-    warning: record('warning'),
-    error: record('error'),
-    setSecret: (value) => secrets.push(value),
-    group: (_name, fn) => fn(),
-  };
-}
 
 const servers: ScriptedServer[] = [];
 const clients: ManagedRegistryClient[] = [];
