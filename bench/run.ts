@@ -16,6 +16,11 @@ import {
   runHubListingBench,
   writeHubListingSection,
 } from './hub-listing.js';
+import {
+  readGitHubRequestsSection,
+  runGitHubRequestsBench,
+  writeGitHubRequestsSection,
+} from './github-requests.js';
 import { rssMethod } from './measure.js';
 import { evaluateTargets, renderResults, type BenchRun } from './report.js';
 import {
@@ -55,6 +60,7 @@ const QUICK: readonly ScenarioShape[] = [
 
 const USAGE = `Usage: npm run bench -- [--quick] [--no-xl] [--only 1x2000,10x5000] [--repeat N] [--out FILE] [--cli FILE]
        npm run bench -- --hub-listing [--repeat N] [--out FILE]
+       npm run bench -- --github-requests [--out FILE]
 
   --quick      1×100, 1×2 000 and 10×200 tags (a few minutes)
   --no-xl      skip 10 × 5 000 tags (the RSS scenario)
@@ -63,7 +69,9 @@ const USAGE = `Usage: npm run bench -- [--quick] [--no-xl] [--only 1x2000,10x500
   --out FILE   results file (default bench/results.md)
   --cli FILE   the command-line bundle to measure (default dist/cli.js, built when stale)
   --hub-listing  only the cold newest-build run through a Docker-Hub-shaped listing (2 000 tags);
-               replaces its own section of the results file and nothing else`;
+               replaces its own section of the results file and nothing else
+  --github-requests  only GitHub requests (reads, writes) of a no-op and a one-change run at
+               1, 4 and 50 units; replaces its own section of the results file`;
 
 function readOptions(): {
   quick: boolean;
@@ -73,6 +81,7 @@ function readOptions(): {
   out: string;
   cli: string | undefined;
   hubListing: boolean;
+  githubRequests: boolean;
 } {
   const { values } = parseArgs({
     options: {
@@ -83,6 +92,7 @@ function readOptions(): {
       out: { type: 'string', default: path.join(root, 'bench', 'results.md') },
       cli: { type: 'string' },
       'hub-listing': { type: 'boolean', default: false },
+      'github-requests': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -106,6 +116,7 @@ function readOptions(): {
     out: path.resolve(values.out),
     cli: values.cli === undefined ? undefined : path.resolve(values.cli),
     hubListing: values['hub-listing'],
+    githubRequests: values['github-requests'],
   };
 }
 
@@ -180,6 +191,11 @@ async function main(): Promise<void> {
   const loadBefore = os.loadavg();
   const log = (line: string): void => console.log(line);
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  if (options.githubRequests) {
+    await runGitHubRequestsBench(options.out, command);
+    log(`Wrote the GitHub requests section of ${path.relative(process.cwd(), options.out)}.`);
+    return;
+  }
   if (options.hubListing) {
     const hubRegistry = await startRegistry();
     try {
@@ -277,8 +293,10 @@ async function main(): Promise<void> {
   };
   // The Docker Hub listing section is measured by `--hub-listing`; a full run keeps it.
   const hubSection = await readHubListingSection(options.out);
+  const githubSection = await readGitHubRequestsSection(options.out);
   await writeFile(options.out, renderResults(run));
   if (hubSection !== undefined) await writeHubListingSection(options.out, hubSection);
+  if (githubSection !== undefined) await writeGitHubRequestsSection(options.out, githubSection);
   log('');
   for (const verdict of evaluateTargets(run)) {
     const mark = verdict.met === undefined ? 'n/a' : verdict.met ? 'met' : 'NOT MET';
