@@ -76,6 +76,10 @@ export async function runJob(options: JobOptions): Promise<JobReport> {
     units = await validatePayload(trigger, units, referenceOf, { ...options, registry });
     payload = { tag: trigger.tag, digest: trigger.digest };
   }
+  // One image with thousands of tags must not leave the others without a request.
+  registry.shareBudget?.([
+    ...new Set(units.flatMap((unit) => unit.images.map((image) => referenceOf(image)))),
+  ]);
 
   const report = {
     decisions: [] as UnitDecision[],
@@ -360,5 +364,7 @@ function memoizeTagLists(client: RegistryClient): RegistryClient {
       client.getMetadata(image, tag, platforms, metadataOptions),
     getDigest: (image, tag) => client.getDigest(image, tag),
     usage: () => client.usage(),
+    shareBudget: (images) => client.shareBudget?.(images),
+    releaseShare: (image) => client.releaseShare?.(image),
   };
 }
