@@ -33,6 +33,7 @@ const INPUT_DEFAULTS = {
   'registry-concurrency': '8',
   'request-budget': '5000',
   'fail-on-incomplete': 'false',
+  'registry-listings': 'true',
   cache: 'true',
   'dispatch-types': 'image-pushed',
 } as const satisfies Record<string, string>;

@@ -22,9 +22,11 @@ export interface HttpResponse {
 export interface HttpRequest {
   /** The image the request is made for: usage, budget and messages are counted against it. */
   readonly image: ImageReference;
-  readonly method: 'GET' | 'HEAD';
+  readonly method: 'GET' | 'HEAD' | 'POST';
   readonly url: URL;
   readonly headers: Readonly<Record<string, string>>;
+  /** The body of a POST (the OAuth2 form of an identity-token exchange). */
+  readonly body?: Buffer;
   /** Largest body read for a 2xx answer; larger bodies fail the request. */
   readonly maxBytes: number;
   /** Attempts for this request when fewer than the policy's (a probe that has a fallback). */
@@ -435,7 +437,7 @@ export class RegistryHttp {
           if (!response.complete) fail(connectionClosed());
         });
       });
-      sent.end();
+      sent.end(request.body);
     });
   }
 }

@@ -82,7 +82,7 @@ export class RegistryTransport {
       }
       admittedAfter = admitted + (pull ? 1 : 0);
     };
-    const credential = credentials.find(image.registry);
+    const credential = await credentials.find(image.registry);
     let answeredNewChallenge = false;
     for (;;) {
       const authorization = await auth.authorization(image, state.challenge, credential);
