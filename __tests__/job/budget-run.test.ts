@@ -7,10 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { defaultInputs, type RawInputs } from '../../src/config/inputs.js';
-import type { Logger } from '../../src/core/logging.js';
 import { failureMessage, outcomeOutputs, outcomeRecord } from '../../src/job/outcome.js';
 import { outcomeFailed, runPipeline, type RunOutcome } from '../../src/job/run.js';
 import { createLocalWorkspace } from '../../src/workspace/local/workspace.js';
+import { recordingLogger } from '../harness/recording-logger.js';
 import { startRegistry, type RunningRegistry } from '../harness/registry/index.js';
 import { makeCheckout, removeCheckout } from '../reliability/checkout.js';
 
@@ -33,19 +33,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await registry?.close();
 });
-
-function recordingLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    debug: () => undefined,
-    info: (message) => lines.push(`info: ${message}`),
-    warning: (message) => lines.push(`warning: ${message}`),
-    error: (message) => lines.push(`error: ${message}`),
-    setSecret: () => undefined,
-    group: (_name, fn) => fn(),
-  };
-}
 
 async function run(inputs: Partial<RawInputs>): Promise<{ outcome: RunOutcome; lines: string[] }> {
   const big = `${registry.host}/team/big`;
@@ -75,7 +62,7 @@ async function run(inputs: Partial<RawInputs>): Promise<{ outcome: RunOutcome; l
       now: () => new Date('2024-06-01T00:00:00Z'),
       dryRun: true,
     });
-    return { outcome, lines: logger.lines };
+    return { outcome, lines: logger.lines.map((line) => `${line.level}: ${line.message}`) };
   } finally {
     await removeCheckout(dir);
   }
