@@ -206,6 +206,14 @@ export function createRegistryClient(options: RegistryClientOptions): ManagedReg
       return http.usage();
     },
 
+    shareBudget(images: readonly ImageReference[]): void {
+      http.shareBudget(images);
+    },
+
+    releaseShare(image: ImageReference): void {
+      http.releaseShare(image);
+    },
+
     rateLimitRemaining(registry: string): RateLimit | undefined {
       return transport.rateLimit(registryKey(registry));
     },

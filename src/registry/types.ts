@@ -46,6 +46,13 @@ export interface RegistryClient {
   getDigest(image: ImageReference, tag: string): Promise<string>;
   /** Usage so far, keyed by `registry/repository`. */
   usage(): ReadonlyMap<string, RegistryUsage>;
+  /**
+   * The images this run will resolve: each is guaranteed an equal share of the request budget,
+   * and may spend beyond it only what the others will not need.
+   */
+  shareBudget?(images: readonly ImageReference[]): void;
+  /** The image is resolved; the part of its share it did not use goes to the others. */
+  releaseShare?(image: ImageReference): void;
 }
 
 export interface MetadataOptions {
