@@ -8,6 +8,7 @@ import type {
   WriteBackType,
 } from '../config/settings.js';
 import type { Logger } from '../core/logging.js';
+import type { PromotionPolicy } from '../promotion/types.js';
 import { duplicateEnvironmentWarning, environmentsOf } from '../config/environments.js';
 
 /**
@@ -24,6 +25,8 @@ export interface Unit {
   readonly file: string;
   /** Read for current tags when the written file lacks them (the chart's values.yaml for an override file). */
   readonly fallbackFile: string | undefined;
+  /** Set when the unit takes its values from another unit's history instead of the registry. */
+  readonly promotion?: PromotionPolicy | undefined;
 }
 
 /** Expands targets into units, listing values files once per glob. */
@@ -41,6 +44,7 @@ export async function expandUnits(
       type: target.type,
       images: target.images,
       publish: target.publish,
+      promotion: target.promotion,
     };
     if (target.type === 'argocd-override') {
       const chart = target.chartPath === '.' ? '' : target.chartPath;
@@ -72,6 +76,7 @@ export async function expandUnits(
         type: target.type,
         images: overrides?.images ?? target.images,
         publish: overrides?.publish ?? target.publish,
+        promotion: overrides === undefined ? target.promotion : overrides.promotion,
         file,
         fallbackFile: undefined,
       });

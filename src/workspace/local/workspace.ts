@@ -3,6 +3,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { createLocalChartFiles } from './files.js';
 import { ConfigurationError } from '../../core/errors.js';
+import { createGitHistory } from './git-history.js';
 import type { Logger } from '../../core/logging.js';
 import type { PublishResult } from '../../core/changes.js';
 import type { Workspace } from '../../core/workspace.js';
@@ -48,5 +49,7 @@ export function createLocalWorkspace(dir: string, logger: Logger): Workspace {
       return { ...result, action: 'written' };
     },
     isConflict: () => false,
+    // The checked-out branch is the base branch: its committed history is the promotion record.
+    history: (why) => createGitHistory(dir, { why }),
   };
 }
