@@ -65,7 +65,8 @@ export interface ValuesTarget extends TargetBase {
   readonly type: 'values';
   /**
    * A path or a glob of values files, repository-relative. With a `*` in it, every match is one
-   * environment named after the file's directory (`env/dev/values.yaml` → `dev`).
+   * environment named by its wildcard parts (`env/dev/values.yaml` → `dev`,
+   * `charts/web/env/qa/values.yaml` → `web/qa`; see config/environments.ts).
    */
   readonly files: string;
   /** Per-environment overrides by environment name; others use the target's images/publish. */
