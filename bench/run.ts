@@ -10,6 +10,12 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
 import { startRegistry } from '../__tests__/harness/registry/index.js';
+import {
+  readHubListingSection,
+  renderHubListing,
+  runHubListingBench,
+  writeHubListingSection,
+} from './hub-listing.js';
 import { rssMethod } from './measure.js';
 import { evaluateTargets, renderResults, type BenchRun } from './report.js';
 import {
@@ -53,6 +59,7 @@ const QUICK: readonly ScenarioShape[] = [
 ];
 
 const USAGE = `Usage: npm run bench -- [--quick] [--no-xl] [--only 1x2000,10x5000] [--repeat N] [--out FILE] [--cli FILE]
+       npm run bench -- --hub-listing [--repeat N] [--out FILE]
 
   --quick      1×100, 1×2 000 and 10×200 tags (a few minutes)
   --no-xl      skip 10 × 5 000 tags (the RSS scenario)
@@ -61,7 +68,9 @@ const USAGE = `Usage: npm run bench -- [--quick] [--no-xl] [--only 1x2000,10x500
   --out FILE   results file (default bench/results.md)
   --cli FILE   the command-line bundle to measure (default dist/cli.js, built when stale)
   --startup-only  only the start-up figures: dist/index.js to its first request, and --help of
-               dist/cli.js against the package installed from its tarball`;
+               dist/cli.js against the package installed from its tarball
+  --hub-listing  only the cold newest-build run through a Docker-Hub-shaped listing (2 000 tags);
+               replaces its own section of the results file and nothing else`;
 
 function readOptions(): {
   quick: boolean;
@@ -71,6 +80,7 @@ function readOptions(): {
   out: string;
   cli: string | undefined;
   startupOnly: boolean;
+  hubListing: boolean;
 } {
   const { values } = parseArgs({
     options: {
@@ -81,6 +91,7 @@ function readOptions(): {
       out: { type: 'string', default: path.join(root, 'bench', 'results.md') },
       cli: { type: 'string' },
       'startup-only': { type: 'boolean', default: false },
+      'hub-listing': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -104,6 +115,7 @@ function readOptions(): {
     out: path.resolve(values.out),
     cli: values.cli === undefined ? undefined : path.resolve(values.cli),
     startupOnly: values['startup-only'],
+    hubListing: values['hub-listing'],
   };
 }
 
@@ -177,6 +189,18 @@ async function main(): Promise<void> {
   const started = Date.now();
   const loadBefore = os.loadavg();
   const log = (line: string): void => console.log(line);
+  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  if (options.hubListing) {
+    const hubRegistry = await startRegistry();
+    try {
+      const result = await runHubListingBench(hubRegistry, options.repeat, log);
+      await writeHubListingSection(options.out, renderHubListing(result, command));
+    } finally {
+      await hubRegistry.close();
+    }
+    log(`Wrote the Docker Hub listing section of ${path.relative(process.cwd(), options.out)}.`);
+    return;
+  }
 
   let cliSource = options.cli;
   let actionSource: string | undefined;
@@ -276,7 +300,10 @@ async function main(): Promise<void> {
     installedLoadError,
     scenarios,
   };
+  // The Docker Hub listing section is measured by `--hub-listing`; a full run keeps it.
+  const hubSection = await readHubListingSection(options.out);
   await writeFile(options.out, renderResults(run));
+  if (hubSection !== undefined) await writeHubListingSection(options.out, hubSection);
   log('');
   for (const verdict of evaluateTargets(run)) {
     const mark = verdict.met === undefined ? 'n/a' : verdict.met ? 'met' : 'NOT MET';

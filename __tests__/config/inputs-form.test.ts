@@ -238,6 +238,7 @@ describe('inputs → settings', () => {
       'insecure-registries': '127.0.0.1:5000, registry.local',
       'registry-concurrency': '4',
       'request-budget': '200',
+      'registry-listings': 'false',
       cache: 'false',
       'dispatch-types': 'image-pushed, build-done',
     });
@@ -248,6 +249,7 @@ describe('inputs → settings', () => {
       concurrency: 4,
       requestBudget: 200,
       timeoutMs: 30_000,
+      listings: false,
       cache: false,
     });
     expect(settings.dispatchTypes).toEqual(['image-pushed', 'build-done']);

@@ -212,6 +212,11 @@ export function loadRegistrySettings(
     concurrency: parseBoundedInteger(raw, 'registry-concurrency', 64),
     requestBudget: parseBoundedInteger(raw, 'request-budget', 1_000_000),
     timeoutMs: REGISTRY_TIMEOUT_MS,
+    listings: parseBooleanText(
+      raw['registry-listings'],
+      inputLocation('registry-listings'),
+      'registry-listings',
+    ),
     cache: parseBooleanText(raw.cache, inputLocation('cache'), 'cache'),
   });
 }

@@ -18,6 +18,7 @@ import type { Candidate, Ordering, RankingStrategy, SkippedTag } from '../../str
 import { buildDecision, countDecision } from './decision.js';
 import { explainRanking, logFilterDetail, logRankingDetail } from './explain.js';
 import type { ResolveInput } from './input.js';
+import { readInPushOrder } from './push-order.js';
 import {
   fetchAll,
   floorUnreadable,
@@ -38,7 +39,16 @@ export async function resolveRanking(
 ): Promise<Decision> {
   const { image, logger } = input;
   const policy = image.policy;
-  const tags = [...new Set(await input.client.listTags(input.reference))];
+  // newest-build orders by build time: a listing API that knows push times spares the pulls.
+  const listing =
+    strategy.name === 'newest-build' && input.client.listByPush
+      ? await input.client.listByPush(input.reference)
+      : undefined;
+  const tags = [
+    ...new Set(
+      listing ? listing.map((entry) => entry.tag) : await input.client.listTags(input.reference),
+    ),
+  ];
   const filtered = filterTags(tags, policy);
   const filter = compileTagFilter(policy);
   const listed = new Set(tags);
@@ -53,9 +63,17 @@ export async function resolveRanking(
   const skipped: SkippedTag[] = [];
   let fetched = NOTHING_FETCHED;
   if (strategy.needsMetadataToOrder) {
-    const wanted = new Set(filtered.kept);
-    if (currentTag !== undefined && listed.has(currentTag)) wanted.add(currentTag);
-    fetched = await fetchAll(input, [...wanted]);
+    if (listing) {
+      const floorTags = [currentTag, pendingTag].filter(
+        (tag, index, all): tag is string =>
+          tag !== undefined && listed.has(tag) && all.indexOf(tag) === index,
+      );
+      fetched = await readInPushOrder(input, listing, filtered.kept, floorTags);
+    } else {
+      const wanted = new Set(filtered.kept);
+      if (currentTag !== undefined && listed.has(currentTag)) wanted.add(currentTag);
+      fetched = await fetchAll(input, [...wanted]);
+    }
     // Ordering a partial set could pick a build that is not the newest: keep the value instead.
     const spent = [...fetched.failures.values()].find(
       (error) => error instanceof RequestBudgetSpent,
@@ -76,6 +94,8 @@ export async function resolveRanking(
     input,
     filtered.kept
       .filter((tag) => !fetched.failures.has(tag))
+      // With a listing, tags pushed too early to win were not read and are not ranked.
+      .filter((tag) => !listing || fetched.metadata.has(tag))
       .map((tag) => ({ tag, metadata: fetched.metadata.get(tag) })),
     now,
   );
@@ -170,6 +190,8 @@ export function setAsideFutureBuilds(
     else kept.push(candidate);
   }
   const where = `${input.image.alias} (${input.image.repository})`;
+  // In tag order, so the log does not depend on the order the registry lists tags in.
+  skipped.sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
   for (const entry of skipped.slice(0, FUTURE_WARNINGS)) {
     input.logger.warning(`${where}: skipped ${JSON.stringify(entry.tag)}, which ${entry.detail}`);
   }
