@@ -316,7 +316,11 @@ describe('the GitLab CI recipe (docs/examples/gitlab-ci.yml)', () => {
       execFileSync('git', ['commit-tree', 'main^{tree}', '-p', 'main', '-m', message], {
         cwd: remote,
         encoding: 'utf8',
-        env: { ...author, GIT_COMMITTER_NAME: 'Other', GIT_COMMITTER_EMAIL: 'other@example.invalid' },
+        env: {
+          ...author,
+          GIT_COMMITTER_NAME: 'Other',
+          GIT_COMMITTER_EMAIL: 'other@example.invalid',
+        },
       }).trim();
     const seen = commitTree('what the job sees');
     const theirs = commitTree('pushed while the job runs');
