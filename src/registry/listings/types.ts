@@ -13,8 +13,14 @@ export interface ListedTag {
   readonly digest: string | undefined;
 }
 
-/** Sends a GET to a listing URL and returns the answer (any status); the adapter judges it. */
-export type ListingFetch = (url: URL) => Promise<HttpResponse>;
+/**
+ * Sends a GET to a listing URL and returns the answer (any status); the adapter judges it.
+ * `headers` carry what the listing's own API needs (a GitHub token for GitHub's API).
+ */
+export type ListingFetch = (
+  url: URL,
+  headers?: Readonly<Record<string, string>>,
+) => Promise<HttpResponse>;
 
 /** A listing API that orders a repository's tags by push time. */
 export interface ListingAdapter {
