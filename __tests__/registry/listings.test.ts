@@ -4,6 +4,9 @@
  * registry that serves the manifests and configs the confirming reads fetch. Each case is also
  * resolved with listings off (every tag read), and both must choose the same tag.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv } from 'ajv';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RegistrySettings, TagPolicy } from '../../src/config/settings.js';
 import type { Logger } from '../../src/core/logging.js';
@@ -20,7 +23,12 @@ import {
   startGitHubPackagesListing,
   type GitHubPackagesListing,
 } from '../harness/listings/github-packages-server.js';
-import { startRegistry, type RunningRegistry } from '../harness/registry/index.js';
+import {
+  startFaultProxy,
+  startRegistry,
+  type FaultProxy,
+  type RunningRegistry,
+} from '../harness/registry/index.js';
 import { imageWith } from '../strategy/fixtures.js';
 
 const HOUR = 3_600_000;
@@ -396,6 +404,139 @@ describe('newest-build ordered by GitHub’s Packages API (GHCR)', () => {
     expect(result.logger.lines.join('\n')).toContain(
       'GitHub Packages API not used (GitHub Packages API needs GITHUB_TOKEN (packages: read))',
     );
+  });
+});
+
+describe('newest-build ordered by Google’s tags/list extension (GAR, GCR)', () => {
+  let proxy: FaultProxy;
+  const validate = new Ajv({ strict: true }).compile(
+    JSON.parse(
+      readFileSync(
+        path.join(import.meta.dirname, '../../__fixtures__/listings/google-tags-list.schema.json'),
+        'utf8',
+      ),
+    ) as object,
+  );
+
+  beforeAll(async () => {
+    proxy = await startFaultProxy(registry.url);
+  });
+
+  afterAll(async () => {
+    await proxy.close();
+  });
+
+  /** Seeds the builds; the proxy answers the tag list as Google's registries do, the rest is the real registry's. */
+  async function publishGoogle(repository: string, builds: Build[]): Promise<void> {
+    const pushed = await registry.seed(
+      repository,
+      builds.map((build) => ({
+        tag: build.tag,
+        image: { created: new Date(START + build.built * HOUR) },
+      })),
+    );
+    const body = {
+      child: [],
+      manifest: {} as Record<string, { tag: string[]; timeUploadedMs: string }>,
+      name: repository,
+      tags: builds.map((build) => build.tag),
+    };
+    // One entry per digest: tags on the same image share it, with the latest upload.
+    builds.forEach((build, index) => {
+      const digest = pushed[index]?.digest ?? '';
+      const uploaded = String(START + (build.pushed ?? 0) * HOUR);
+      const entry = (body.manifest[digest] ??= {
+        imageSizeBytes: '1024',
+        layerId: '',
+        mediaType: pushed[index]?.mediaType ?? '',
+        tag: [],
+        timeCreatedMs: String(START + build.built * HOUR),
+        timeUploadedMs: uploaded,
+      } as { tag: string[]; timeUploadedMs: string });
+      entry.tag.push(build.tag);
+      if (Number(uploaded) > Number(entry.timeUploadedMs)) entry.timeUploadedMs = uploaded;
+    });
+    expect(validate(body), JSON.stringify(validate.errors)).toBe(true);
+    proxy.setRules([
+      {
+        method: 'GET',
+        path: new RegExp(`^/v2/${repository}/tags/list`),
+        action: {
+          kind: 'respond',
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        },
+      },
+    ]);
+  }
+
+  async function resolveGoogle(
+    repository: string,
+    listings: boolean,
+  ): Promise<{ chosen: string | undefined; manifests: number; tagLists: number }> {
+    const logger = recordingLogger();
+    const client = createRegistryClient({
+      settings: {
+        credentials: [],
+        caCertificates: undefined,
+        insecureRegistries: [proxy.host],
+        concurrency: 4,
+        requestBudget: 10_000,
+        timeoutMs: 10_000,
+        cache: false,
+        listings,
+      },
+      logger,
+      retry: { maxAttempts: 1 },
+    });
+    await registry.resetRequestCounts();
+    const before = proxy.requests.length;
+    try {
+      const decision = await resolveImage({
+        image: { ...imageWith(), repository: `us-docker.pkg.dev/${repository}` },
+        reference: { ...hubImage(repository, 'us-docker.pkg.dev'), host: proxy.host },
+        current: undefined,
+        client,
+        logger,
+        now: () => NOW,
+      });
+      const counts = await registry.requestCounts();
+      return {
+        chosen: decision.chosen,
+        manifests: counts.byKind['GET manifest'] ?? 0,
+        tagLists: proxy.requests
+          .slice(before)
+          .filter((request) => request.path.endsWith('/tags/list')).length,
+      };
+    } finally {
+      await client.close();
+    }
+  }
+
+  it('orders by upload time from the tag list it asks for anyway, and reads only what can win', async () => {
+    await publishGoogle('gcp/app', [
+      { tag: 'main-a', built: 0, pushed: 0.1 },
+      { tag: 'main-b', built: 10, pushed: 10.1 },
+      // The same image as main-2 (built at 1 h), tagged again at 12 h: one manifest, two tags.
+      { tag: 'main-old-again', built: 1, pushed: 12 },
+      ...Array.from({ length: 20 }, (_, index) => ({
+        tag: `main-${index}`,
+        built: 0.2 + index * 0.4,
+        pushed: 0.3 + index * 0.4,
+      })),
+    ]);
+    const listed = await resolveGoogle('gcp/app', true);
+    const scanned = await resolveGoogle('gcp/app', false);
+    expect(listed.chosen).toBe('main-b');
+    expect(scanned.chosen).toBe('main-b');
+    expect(listed.tagLists).toBe(1);
+    // main-old-again (its digest's upload time is the retag's) and main-b; main-2, on the same
+    // manifest as main-old-again, costs nothing more; main-19, pushed at 7.9 h, more than the skew
+    // before main-b's build, is not read, nor anything pushed before it.
+    expect(listed.manifests).toBe(2);
+    // Every tag's manifest, main-2 and main-old-again each by its own tag.
+    expect(scanned.manifests).toBe(23);
   });
 });
 

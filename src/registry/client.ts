@@ -137,14 +137,25 @@ export function createRegistryClient(options: RegistryClientOptions): ManagedReg
       if (adapter === undefined) return undefined;
       try {
         // Registry credentials are never sent: only what the adapter adds for its own fixed API.
-        const tags = await adapter.list(image, (url, headers) =>
-          http.send({
-            image,
-            method: 'GET',
-            url,
-            headers: { accept: 'application/json', ...headers },
-            maxBytes: LISTING_PAGE_LIMIT,
-          }),
+        const tags = await adapter.list(
+          image,
+          (url, headers) =>
+            http.send({
+              image,
+              method: 'GET',
+              url,
+              headers: { accept: 'application/json', ...headers },
+              maxBytes: LISTING_PAGE_LIMIT,
+            }),
+          (target) =>
+            transport.send({
+              image,
+              method: 'GET',
+              target,
+              accept: ['application/json'],
+              maxBytes: LISTING_PAGE_LIMIT,
+              subject: 'the tag list',
+            }),
         );
         store.retain(
           imageKey(image),

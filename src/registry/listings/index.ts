@@ -1,6 +1,7 @@
 import { DOCKER_HUB_REGISTRY } from '../reference.js';
 import { dockerHubListing } from './docker-hub.js';
 import { ghcrListing } from './ghcr.js';
+import { googleListing, isGoogleRegistry } from './google.js';
 import type { ListingAdapter } from './types.js';
 
 export { ListingUnusable, type ListedTag, type ListingAdapter } from './types.js';
@@ -27,5 +28,6 @@ export function listingFor(
 ): ListingAdapter | undefined {
   if (registry === DOCKER_HUB_REGISTRY) return dockerHubListing(bases.dockerHub);
   if (registry === 'ghcr.io') return ghcrListing(bases.github, githubToken);
+  if (isGoogleRegistry(registry)) return googleListing;
   return undefined;
 }
