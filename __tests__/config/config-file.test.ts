@@ -415,7 +415,7 @@ describe('config file → errors with file, line, expected form and did-you-mean
     [
       'misspelt environment key',
       `${HEADER}targets:\n  - name: a\n    type: values\n    files: env/*/values.yaml\n    environments:\n      dev: { reviewer: [sre] }\n`,
-      `${CONFIG}:9: unknown key \`reviewer\` in target \`a\` environment \`dev\`; expected one of \`strategy\`, \`constraint\`, \`allow-tags\`, \`ignore-tags\`, \`platforms\`, \`allow-downgrade\`, \`min-age\`, \`mode\`, \`merge-method\`, \`labels\`, \`reviewers\`, \`branch\`. Did you mean \`reviewers\`?`,
+      `${CONFIG}:9: unknown key \`reviewer\` in target \`a\` environment \`dev\`; expected one of \`strategy\`, \`constraint\`, \`allow-tags\`, \`ignore-tags\`, \`platforms\`, \`allow-downgrade\`, \`min-age\`, \`mode\`, \`merge-method\`, \`labels\`, \`reviewers\`, \`branch\`, \`promote-from\`, \`soak\`, \`promote-window\`. Did you mean \`reviewers\`?`,
     ],
     [
       'environments without a glob',

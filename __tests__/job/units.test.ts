@@ -17,7 +17,8 @@ const frontend = { alias: 'frontend', repository: 'lyzhang1999/frontend' } as Im
 function filesOf(paths: string[]): ChartFiles {
   return {
     read: (file) => Promise.resolve(paths.includes(file) ? '' : undefined),
-    glob: (pattern) => Promise.resolve(paths.filter((file) => picomatch(pattern)(file)).sort()),
+    glob: (pattern) =>
+      Promise.resolve(paths.filter((file) => picomatch(pattern, { dot: true })(file)).sort()),
   };
 }
 
@@ -51,6 +52,45 @@ describe('expandUnits', () => {
       ['helm/.argocd-source-example.yaml', 'helm/values.yaml', undefined],
       ['.argocd-source-root.yaml', 'values.yaml', undefined],
     ]);
+  });
+
+  it.each([
+    [
+      'one other override file: a warning naming it',
+      ['helm/.argocd-source-exmaple.yaml', 'helm/values.yaml'],
+      [
+        'target example: helm/.argocd-source-example.yaml does not exist, but helm/.argocd-source-exmaple.yaml does: is the application named `exmaple` rather than `example`? The update creates helm/.argocd-source-example.yaml, which Argo CD reads only for an application named `example`.',
+      ],
+    ],
+    [
+      'its own override file',
+      ['helm/.argocd-source-example.yaml', 'helm/.argocd-source-other.yaml'],
+      [],
+    ],
+    [
+      'two other override files: no guess',
+      ['helm/.argocd-source-a.yaml', 'helm/.argocd-source-b.yaml'],
+      [],
+    ],
+    ['no override file: a new application', ['helm/values.yaml'], []],
+  ])('an override target with %s', async (_name, paths, warnings) => {
+    const logger = recordingLogger();
+    const units = await expandUnits(
+      [
+        {
+          type: 'argocd-override',
+          name: 'example',
+          chartPath: 'helm',
+          app: 'example',
+          images: [frontend],
+          publish,
+        },
+      ],
+      filesOf(paths),
+      logger,
+    );
+    expect(units.map((unit) => unit.file)).toEqual(['helm/.argocd-source-example.yaml']);
+    expect(logger.warnings).toEqual(warnings);
   });
 
   it('a values glob gives one unit per environment directory, with per-environment overrides', async () => {

@@ -363,3 +363,15 @@ describe('list indices in helm keys', () => {
     );
   });
 });
+
+describe('a UTF-8 byte order mark', () => {
+  it.each([
+    ['an edited value', '\uFEFFa:\n  tag: x\n', 'a.tag', '\uFEFFa:\n  tag: y1\n'],
+    ['a created key', '\uFEFFa:\n  tag: x\n', 'b.tag', '\uFEFFa:\n  tag: x\nb:\n  tag: y1\n'],
+    ['a file holding only the mark', '\uFEFF', 'a.tag', '\uFEFFa:\n  tag: y1\n'],
+  ])('survives %s', (_name, before, key, after) => {
+    const result = editValuesFile(before, [{ key, value: 'y1' }], FILE);
+    expect(result.text).toBe(after);
+    expect(readValue(result.text, key, FILE)).toBe('y1');
+  });
+});

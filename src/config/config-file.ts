@@ -5,7 +5,13 @@ import { didYouMean } from './did-you-mean.js';
 import type { EnvironmentDraft, ImageDraft, SettingsDraft, TargetDraft } from './draft.js';
 import { checkAlias, checkRepository, parseImageListEntry } from './image-list.js';
 import { checkApplicationName } from './inputs-form.js';
-import type { HelmFields, Located, PolicyFields, PublishFields } from './policy.js';
+import type {
+  HelmFields,
+  Located,
+  PolicyFields,
+  PromotionFields,
+  PublishFields,
+} from './policy.js';
 import { normaliseRepositoryPath } from './repository-path.js';
 import { splitList } from './text-list.js';
 
@@ -20,6 +26,7 @@ const POLICY_KEYS = [
   'min-age',
 ] as const;
 const PUBLISH_KEYS = ['mode', 'merge-method', 'labels', 'reviewers', 'branch'] as const;
+const PROMOTION_KEYS = ['promote-from', 'soak', 'promote-window'] as const;
 const TOP_LEVEL_KEYS = ['images', 'targets'] as const;
 const IMAGE_KEYS = ['repository', ...POLICY_KEYS, 'helm'] as const;
 const HELM_KEYS = ['image-name', 'image-tag', 'image-spec'] as const;
@@ -31,6 +38,7 @@ const OVERRIDE_TARGET_KEYS = [
   'images',
   ...POLICY_KEYS,
   ...PUBLISH_KEYS,
+  ...PROMOTION_KEYS,
 ] as const;
 const VALUES_TARGET_KEYS = [
   'name',
@@ -40,8 +48,9 @@ const VALUES_TARGET_KEYS = [
   'environments',
   ...POLICY_KEYS,
   ...PUBLISH_KEYS,
+  ...PROMOTION_KEYS,
 ] as const;
-const ENVIRONMENT_KEYS = [...POLICY_KEYS, ...PUBLISH_KEYS] as const;
+const ENVIRONMENT_KEYS = [...POLICY_KEYS, ...PUBLISH_KEYS, ...PROMOTION_KEYS] as const;
 const TARGET_TYPES = ['argocd-override', 'values'] as const;
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -279,6 +288,29 @@ class ConfigFileReader {
     };
   }
 
+  private promotion(entries: Map<string, Entry>, what: string): PromotionFields {
+    const from = entries.get('promote-from');
+    const soak = entries.get('soak');
+    const window = entries.get('promote-window');
+    return {
+      ...(from && {
+        promoteFrom: this.string(
+          from,
+          what,
+          'an environment (`staging`), a target, or `<target>/<environment>`',
+        ),
+      }),
+      ...(soak && { soak: this.string(soak, what, 'a duration such as `2h` or `1d`') }),
+      ...(window && {
+        promoteWindow: this.string(
+          window,
+          what,
+          'days, hours and a time zone such as `Mon-Thu 09:00-16:00 Europe/Berlin`',
+        ),
+      }),
+    };
+  }
+
   private readImages(entry: Entry): Map<string, ImageDraft> {
     const images = new Map<string, ImageDraft>();
     const expected = 'a map from alias to image, e.g. `frontend: { repository: org/frontend }`';
@@ -433,6 +465,7 @@ class ConfigFileReader {
     const location = this.location(node);
     const policy = this.policy(fields, what);
     const publish = this.publish(fields, what);
+    const promotion = this.promotion(fields, what);
     if (knownType === 'argocd-override') {
       const pathEntry = this.required(
         fields,
@@ -457,6 +490,7 @@ class ConfigFileReader {
         images: targetImages,
         policy,
         publish,
+        promotion,
         chartPath: normaliseRepositoryPath(chartPath.value, `${what} \`path\``, chartPath.location),
         app: checkApplicationName(app.value.trim(), app.location),
       };
@@ -485,6 +519,7 @@ class ConfigFileReader {
       images: targetImages,
       policy,
       publish,
+      promotion,
       files,
       environments,
     };
@@ -560,6 +595,7 @@ class ConfigFileReader {
         location: this.location(keyNode),
         policy: this.policy(fields, envWhat),
         publish: this.publish(fields, envWhat),
+        promotion: this.promotion(fields, envWhat),
       };
     });
   }

@@ -5,11 +5,14 @@ import {
   compileGlob,
   isValidOciTag,
   parseAllowTags,
+  parseDuration,
   parseMinAge,
   parseStrategyName,
   validateConstraint,
 } from '../strategy/index.js';
 import { didYouMean } from './did-you-mean.js';
+import type { PromotionPolicy } from '../promotion/types.js';
+import { parsePromoteWindow } from '../promotion/window.js';
 import {
   DEFAULT_PLATFORMS,
   type HelmKeys,
@@ -47,6 +50,13 @@ export interface PublishFields {
   readonly labels?: Located<readonly string[]>;
   readonly reviewers?: Located<readonly string[]>;
   readonly branch?: Located<string>;
+}
+
+/** `promote-from`, `soak`, `promote-window` of a target or environment; see src/promotion/. */
+export interface PromotionFields {
+  readonly promoteFrom?: Located<string>;
+  readonly soak?: Located<string>;
+  readonly promoteWindow?: Located<string>;
 }
 
 /** Helm key templates; `{alias}` is replaced by the image alias. */
@@ -237,5 +247,46 @@ export function buildHelmKeys(fields: HelmFields, alias: string): HelmKeys {
     imageName: expandHelmKey(fields.imageName, alias) ?? `${alias}.image`,
     imageTag: expandHelmKey(fields.imageTag, alias) ?? `${alias}.tag`,
     imageSpec: undefined,
+  };
+}
+
+/**
+ * The promotion policy of one unit from its merged fields, or undefined when it has no
+ * `promote-from`. `soak` and `promote-window` without `promote-from` are refused: they would
+ * silently do nothing.
+ */
+export function buildPromotionPolicy(
+  fields: PromotionFields,
+  subject: string,
+): PromotionPolicy | undefined {
+  const from = fields.promoteFrom;
+  if (from === undefined || from.value.trim() === '') {
+    const stray = fields.soak ?? fields.promoteWindow;
+    if (stray !== undefined) {
+      throw new ConfigurationError(
+        `${subject}: \`${fields.soak ? 'soak' : 'promote-window'}\` needs \`promote-from: <environment>\` (the environment whose history is read).`,
+        stray.location,
+      );
+    }
+    return undefined;
+  }
+  const source = from.value.trim();
+  if (
+    !/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(source) ||
+    source.endsWith('/') ||
+    source.includes('//')
+  ) {
+    throw new ConfigurationError(
+      `${subject}: promote-from \`${source}\` is not an environment name; expected \`<environment>\`, \`<target>\` or \`<target>/<environment>\`.`,
+      from.location,
+    );
+  }
+  return {
+    from: source,
+    soakSeconds: fields.soak ? parseDuration(fields.soak.value, 'soak', fields.soak.location) : 0,
+    window: fields.promoteWindow
+      ? parsePromoteWindow(fields.promoteWindow.value, fields.promoteWindow.location)
+      : undefined,
+    location: from.location,
   };
 }

@@ -3,6 +3,7 @@ import type { Logger } from '../core/logging.js';
 import type { ImageDraft, SettingsDraft, TargetDraft } from './draft.js';
 import {
   buildHelmKeys,
+  buildPromotionPolicy,
   buildPublishPolicy,
   buildTagPolicy,
   mergeFields,
@@ -99,12 +100,14 @@ function resolveTarget(
   );
   checkDistinctHelmKeys(target, images);
   const publish = buildPublishPolicy(mergeFields(defaultPublish, target.publish));
+  const promotion = buildPromotionPolicy(target.promotion ?? {}, `target ${target.name}`);
   if (target.type === 'argocd-override') {
     return {
       type: target.type,
       name: target.name,
       images,
       publish,
+      promotion,
       chartPath: target.chartPath,
       app: target.app,
     };
@@ -120,6 +123,10 @@ function resolveTarget(
         ),
       ),
       publish: buildPublishPolicy(mergeFields(defaultPublish, target.publish, environment.publish)),
+      promotion: buildPromotionPolicy(
+        mergeFields(target.promotion ?? {}, environment.promotion ?? {}),
+        `target ${target.name} environment ${environment.name}`,
+      ),
     });
   }
   return {
@@ -127,6 +134,7 @@ function resolveTarget(
     name: target.name,
     images,
     publish,
+    promotion,
     files: target.files,
     environments,
   };

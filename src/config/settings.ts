@@ -1,3 +1,5 @@
+import type { PromotionPolicy } from '../promotion/types.js';
+
 /**
  * The validated, immutable model every other part works from. Inputs, the config file and
  * Argo CD annotations are three spellings of it (see src/config/). Nothing here is read from the
@@ -38,6 +40,8 @@ export interface ImageSettings {
 export interface EnvironmentSettings {
   readonly images: readonly ImageSettings[];
   readonly publish: PublishPolicy;
+  /** `promote-from` with `soak` and `promote-window`; undefined: the environment follows the registry. */
+  readonly promotion?: PromotionPolicy | undefined;
 }
 
 interface TargetBase {
@@ -45,6 +49,8 @@ interface TargetBase {
   /** Effective images for the target (and for environments without overrides). */
   readonly images: readonly ImageSettings[];
   readonly publish: PublishPolicy;
+  /** Promotion for the target (and for environments without their own); see src/promotion/. */
+  readonly promotion?: PromotionPolicy | undefined;
 }
 
 export interface OverrideTarget extends TargetBase {

@@ -8,6 +8,7 @@ import type {
   WriteBackType,
 } from '../config/settings.js';
 import type { Logger } from '../core/logging.js';
+import type { PromotionPolicy } from '../promotion/types.js';
 import { duplicateEnvironmentWarning, environmentsOf } from '../config/environments.js';
 
 /**
@@ -24,6 +25,8 @@ export interface Unit {
   readonly file: string;
   /** Read for current tags when the written file lacks them (the chart's values.yaml for an override file). */
   readonly fallbackFile: string | undefined;
+  /** Set when the unit takes its values from another unit's history instead of the registry. */
+  readonly promotion?: PromotionPolicy | undefined;
 }
 
 /** Expands targets into units, listing values files once per glob. */
@@ -41,14 +44,13 @@ export async function expandUnits(
       type: target.type,
       images: target.images,
       publish: target.publish,
+      promotion: target.promotion,
     };
     if (target.type === 'argocd-override') {
       const chart = target.chartPath === '.' ? '' : target.chartPath;
-      units.push({
-        ...whole,
-        file: path.join(chart, `.argocd-source-${target.app}.yaml`),
-        fallbackFile: path.join(chart, 'values.yaml'),
-      });
+      const file = path.join(chart, `.argocd-source-${target.app}.yaml`);
+      await warnAboutOtherOverrideFile(target.name, target.app, chart, file, files, logger);
+      units.push({ ...whole, file, fallbackFile: path.join(chart, 'values.yaml') });
       continue;
     }
     if (!picomatch.scan(target.files).isGlob) {
@@ -73,6 +75,7 @@ export async function expandUnits(
         type: target.type,
         images: overrides?.images ?? target.images,
         publish: overrides?.publish ?? target.publish,
+        promotion: overrides === undefined ? target.promotion : overrides.promotion,
         file,
         fallbackFile: undefined,
       });
@@ -80,4 +83,27 @@ export async function expandUnits(
     // Environment keys that name no file were reported once, when the settings were loaded.
   }
   return units;
+}
+
+/**
+ * An override file for another application name, when this one has none, is most likely a
+ * misspelt `app-name`: the update would go to a new file that Argo CD never reads for the
+ * application. Creating the file stays allowed (a new application), so this is a warning.
+ */
+async function warnAboutOtherOverrideFile(
+  target: string,
+  app: string,
+  chart: string,
+  file: string,
+  files: ChartFiles,
+  logger: Logger,
+): Promise<void> {
+  const existing = await files.glob(path.join(chart, '.argocd-source-*.yaml'));
+  if (existing.includes(file) || existing.length !== 1) return;
+  const [other] = existing;
+  const otherApp = path.basename(other ?? '').replace(/^\.argocd-source-|\.yaml$/g, '');
+  logger.warning(
+    `target ${target}: ${file} does not exist, but ${other ?? ''} does: is the application named \`${otherApp}\` rather than \`${app}\`? ` +
+      `The update creates ${file}, which Argo CD reads only for an application named \`${app}\`.`,
+  );
 }

@@ -250,6 +250,13 @@ export class RegistryHttp {
         { cause: error },
       );
     }
+    if (isTlsProtocolMismatch(error) && request.url.protocol === 'https:') {
+      return new RegistryError(
+        `${prefix} failed: the registry answered in plain HTTP, not TLS. If ${host} is meant to be reached over plain HTTP, list it in insecure-registries`,
+        details,
+        { cause: error },
+      );
+    }
     const tried = attempts ? ` after ${attempts} attempts` : '';
     return new RegistryError(
       `${prefix} failed${tried}: ${code ?? errorMessage(error)}; check that the registry host is right and reachable`,

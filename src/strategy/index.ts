@@ -50,4 +50,4 @@ export function parseStrategyName(text: string, location: ConfigLocation): Strat
 
 export { parseAllowTags, compileGlob, isValidOciTag, filterTags } from './filter.js';
 export { validateConstraint } from './semver.js';
-export { parseMinAge } from './gates.js';
+export { parseDuration, parseMinAge } from './gates.js';

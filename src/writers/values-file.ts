@@ -30,10 +30,12 @@ import {
 } from './yaml-path.js';
 import {
   applyEdit,
+  keepingByteOrderMark,
   MAX_ALIAS_COUNT,
   PARSE_OPTIONS,
   parseYamlSource,
   type TextEdit,
+  withoutByteOrderMark,
   type YamlSource,
 } from './yaml-source.js';
 
@@ -50,6 +52,10 @@ export function editValuesFile(
   changes: readonly ValueChange[],
   file: string,
 ): WriteResult {
+  return keepingByteOrderMark(text, (body) => editValuesBody(body, changes, file));
+}
+
+function editValuesBody(text: string, changes: readonly ValueChange[], file: string): WriteResult {
   const original = parseYamlSource(text, file);
   let source = original;
   const applied: AppliedChange[] = [];
@@ -71,7 +77,7 @@ export function editValuesFile(
  * missing or null. Throws like `editValuesFile` when the path cannot hold a value.
  */
 export function readValue(text: string, key: string, file: string): string | undefined {
-  const source = parseYamlSource(text, file);
+  const source = parseYamlSource(withoutByteOrderMark(text), file);
   const path = parseKeyPath(key, file);
   if (!source.doc) return undefined;
   const found = lookupPath(source.doc, path);

@@ -4,7 +4,7 @@ import { OCI_TAG_GRAMMAR, digestProblem, isValidOciTag } from '../../core/oci.js
 import type { TagMetadata } from '../../core/tag-metadata.js';
 import { walkRanking, type Floor } from '../../strategy/choose.js';
 import { compileTagFilter } from '../../strategy/filter.js';
-import { strategyFor } from '../../strategy/index.js';
+import { strategyFor, type TagStrategy } from '../../strategy/index.js';
 import type { RankingStrategy } from '../../strategy/ranking.js';
 import { decideDigest, requireTrackedTag } from './digest.js';
 import { describeRejection } from './explain.js';
@@ -25,6 +25,19 @@ import {
  * It is then one candidate of the same ranking walk the tag list goes through.
  */
 export async function decidePayload(input: PayloadInput): Promise<Decision> {
+  const { strategy, metadata } = await checkPayload(input);
+  if (strategy.kind === 'tracking') return decideDigest(input, input.tag, metadata);
+  return decidePayloadRanking(input, strategy, input.tag, metadata);
+}
+
+/**
+ * The checks an untrusted payload must pass, without deciding anything: a valid tag that passes
+ * the image's filters (or is the followed tag), exists, and has the digest the payload names.
+ * Returns the tag's metadata; throws a PayloadError naming the field otherwise.
+ */
+export async function checkPayload(
+  input: PayloadInput,
+): Promise<{ strategy: TagStrategy; metadata: TagMetadata }> {
   const { image, tag } = input;
   const policy = image.policy;
   const fields = input.fields ?? { tag: 'client_payload.tag', digest: 'client_payload.digest' };
@@ -82,8 +95,7 @@ export async function decidePayload(input: PayloadInput): Promise<Decision> {
         `${input.reference.registry}/${input.reference.repository} is ${JSON.stringify(metadata.digest)}; nothing was written`,
     );
   }
-  if (strategy.kind === 'tracking') return decideDigest(input, tag, metadata);
-  return decidePayloadRanking(input, strategy, tag, metadata);
+  return { strategy, metadata };
 }
 
 /** The event's tag as the only candidate of the ranking walk, against current and pending. */

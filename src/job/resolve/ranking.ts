@@ -190,6 +190,8 @@ export function setAsideFutureBuilds(
     else kept.push(candidate);
   }
   const where = `${input.image.alias} (${input.image.repository})`;
+  // In tag order, so the log does not depend on the order the registry lists tags in.
+  skipped.sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
   for (const entry of skipped.slice(0, FUTURE_WARNINGS)) {
     input.logger.warning(`${where}: skipped ${JSON.stringify(entry.tag)}, which ${entry.detail}`);
   }
