@@ -37,7 +37,7 @@ export interface RegistryClient {
     options?: MetadataOptions,
   ): Promise<TagMetadata>;
   /**
-   * Every tag with its push time from the registry's listing API (Docker Hub), without pulls;
+   * Every tag with its push time from the registry's listing API (Docker Hub, GHCR, GAR/GCR), without pulls;
    * undefined when the registry has none, listings are off, or the listing failed (the caller
    * then uses listTags). Absent on clients without listings.
    */
