@@ -3,6 +3,7 @@ import { rootCertificates } from 'node:tls';
 import type { RegistrySettings } from '../config/settings.js';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logging.js';
+import { ArtifactReader } from './artifacts.js';
 import { RegistryAuth } from './auth.js';
 import { MetadataCache, type MetadataCacheStore } from './cache.js';
 import { CredentialStore, credentialSecrets } from './credentials.js';
@@ -84,6 +85,7 @@ export function createRegistryClient(options: RegistryClientOptions): ManagedReg
     vendorFor: options.vendorFor ?? vendorFor,
   });
   const manifests = new ManifestReader(transport);
+  const artifacts = new ArtifactReader(transport);
   const tagListOptions = { ...DEFAULT_TAG_LIST_OPTIONS, ...options.tagList };
   // Without a cache that outlives the run, metadata is still kept for the run.
   const store = options.cache ?? new MetadataCache();
@@ -102,6 +104,8 @@ export function createRegistryClient(options: RegistryClientOptions): ManagedReg
   };
 
   return {
+    artifacts,
+
     async listTags(image: ImageReference): Promise<string[]> {
       const tags = await listTags(transport, image, logger, tagListOptions);
       store.retain(imageKey(image), tags);

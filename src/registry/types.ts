@@ -1,5 +1,7 @@
 /** The registry layer's contract with the rest of the action. */
 
+import type { ArtifactClient } from './artifacts.js';
+
 /** A parsed image reference. `nginx` → registry `docker.io`, host `registry-1.docker.io`, repository `library/nginx`. */
 export interface ImageReference {
   /** Canonical registry name used for credentials and cache keys: `docker.io`, `ghcr.io`, `127.0.0.1:5000`. */
@@ -51,6 +53,8 @@ export interface RegistryClient {
   getDigest(image: ImageReference, tag: string): Promise<string>;
   /** Usage so far, keyed by `registry/repository`. */
   usage(): ReadonlyMap<string, RegistryUsage>;
+  /** Signatures, attestations and referrers; needed only when images are verified. */
+  readonly artifacts?: ArtifactClient;
 }
 
 export interface MetadataOptions {
