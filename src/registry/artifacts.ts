@@ -1,5 +1,11 @@
 import { RegistryError } from '../core/errors.js';
-import { DIGEST_PATTERN, MANIFEST_ACCEPT, OCI_INDEX, manifestPath, sha256Digest } from './manifests.js';
+import {
+  DIGEST_PATTERN,
+  MANIFEST_ACCEPT,
+  OCI_INDEX,
+  manifestPath,
+  sha256Digest,
+} from './manifests.js';
 import type { RegistryTransport } from './transport.js';
 import type { ImageReference } from './types.js';
 
@@ -78,7 +84,9 @@ export class ArtifactReader implements ArtifactClient {
       throw error;
     }
     const computed = sha256Digest(response.body);
-    const expected = reference.includes(':') ? reference : response.headers['docker-content-digest'];
+    const expected = reference.includes(':')
+      ? reference
+      : response.headers['docker-content-digest'];
     if (expected !== undefined && expected.startsWith('sha256:') && expected !== computed) {
       throw new RegistryError(
         `${image.original}@${reference}: the manifest body does not match its digest (expected ${expected}, got ${computed})`,

@@ -27,6 +27,8 @@ export interface TrustRoot {
   readonly material: TrustMaterial;
   /** `public-good` or where the private root came from. */
   readonly name: string;
+  /** sha256 of the root's text: cached results name the root they were checked against. */
+  readonly fingerprint: string;
 }
 
 /** Keys and roots loaded once per run, before any registry request. */
@@ -60,9 +62,7 @@ export async function loadVerificationMaterial(
       const text = await readSource(policy.key, inputs, policy.location, 'verify-key');
       keys.set(sourceId(policy.key), parseKey(text, policy.key, policy.location));
     }
-    const needsRoot =
-      policy.methods.includes('keyless') || policy.methods.includes('attestation');
-    if (!needsRoot) continue;
+    // Every method can meet transparency-log entries; key bundles check them when present.
     if (policy.trustedRoot) {
       const id = sourceId(policy.trustedRoot);
       if (!roots.has(id)) {
@@ -82,7 +82,9 @@ export async function loadVerificationMaterial(
     trustRoot(source: MaterialSource | undefined): TrustRoot {
       const root = source ? roots.get(sourceId(source)) : publicGood;
       if (!root) {
-        throw new Error(`trusted root ${source ? describeSource(source) : 'public-good'} was not loaded`);
+        throw new Error(
+          `trusted root ${source ? describeSource(source) : 'public-good'} was not loaded`,
+        );
       }
       return root;
     },
@@ -166,7 +168,11 @@ export function parseTrustRoot(text: string, name: string, location: string): Tr
     if (root.certificateAuthorities.length === 0 && root.tlogs.length === 0) {
       throw new Error('it names no certificate authority and no transparency log');
     }
-    return { material: toTrustMaterial(root), name };
+    return {
+      material: toTrustMaterial(root),
+      name,
+      fingerprint: createHash('sha256').update(text).digest('hex'),
+    };
   } catch (error) {
     throw new ConfigurationError(
       `trusted-root ${name} is not a Sigstore trusted_root.json (${errorMessage(error)}); get one with \`cosign trusted-root create\` or from your Sigstore deployment's TUF repository.`,

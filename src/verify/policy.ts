@@ -33,7 +33,7 @@ export interface VerificationPolicy {
 }
 
 export const NO_VERIFICATION: VerificationPolicy = Object.freeze({
-  methods: Object.freeze([]) as readonly VerifyMethod[],
+  methods: Object.freeze([]),
   key: undefined,
   identity: undefined,
   issuer: undefined,
