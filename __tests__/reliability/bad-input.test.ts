@@ -671,7 +671,7 @@ const cases: BadInput[] = [
     name: 'a dispatch digest that is not a digest',
     args: overrideArgs,
     dispatch: () => ({ image: image(), tag: 'main-2', digest: 'sha256:xyz' }),
-    message: ['client_payload.digest must be "sha256:" and 64 hex digits'],
+    message: ['client_payload.digest must be a digest, "sha256:" and 64 hex digits'],
     beforeRegistry: true,
   },
   {

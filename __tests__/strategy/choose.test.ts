@@ -2,7 +2,12 @@ import { describe, expect, it } from 'vitest';
 
 import type { TagPolicy } from '../../src/config/settings.js';
 import type { TagMetadata } from '../../src/registry/types.js';
-import { highestFloor, walkRanking, type Floor } from '../../src/strategy/choose.js';
+import {
+  highestFloor,
+  walkRanking,
+  type CandidateCheck,
+  type Floor,
+} from '../../src/strategy/choose.js';
 import { newestBuildStrategy } from '../../src/strategy/newest-build.js';
 import type { RankingStrategy } from '../../src/strategy/ranking.js';
 import { semverStrategy } from '../../src/strategy/semver.js';
@@ -14,7 +19,7 @@ const now = new Date('2024-05-10T00:00:00Z');
 async function walkSemver(
   tags: readonly string[],
   registry: Record<string, TagMetadata | Error>,
-  options: { policy?: Partial<TagPolicy>; floors?: Floor[] } = {},
+  options: { policy?: Partial<TagPolicy>; floors?: Floor[]; checks?: CandidateCheck[] } = {},
 ) {
   const policy = policyWith({ strategy: 'semver', ...options.policy });
   const fetchedTags: string[] = [];
@@ -27,6 +32,7 @@ async function walkSemver(
     floors: options.floors ?? [],
     policy,
     now,
+    ...(options.checks === undefined ? {} : { checks: options.checks }),
     metadataFor: (tag) => {
       fetchedTags.push(tag);
       const entry = registry[tag];
@@ -58,6 +64,32 @@ describe('walkRanking', () => {
     expect(result.outcome.kind === 'candidate' && result.outcome.candidate.tag).toBe('1.2.0');
     expect(result.skipped.map((entry) => [entry.tag, entry.cause])).toEqual([
       ['1.3.0', 'platform'],
+    ]);
+  });
+
+  it('runs the checks only for candidates that passed the gates, and skips with their reason', async () => {
+    const checked: string[] = [];
+    const check: CandidateCheck = ({ tag }) => {
+      checked.push(tag);
+      return Promise.resolve(
+        tag === '1.2.0' ? { tag, cause: 'platform', detail: 'is not signed' } : undefined,
+      );
+    };
+    const { result } = await walkSemver(
+      ['1.0.0', '1.1.0', '1.2.0', '1.3.0'],
+      {
+        '1.3.0': arm64Only('1.3.0'),
+        '1.2.0': amd64('1.2.0'),
+        '1.1.0': amd64('1.1.0'),
+        '1.0.0': amd64('1.0.0'),
+      },
+      { checks: [check] },
+    );
+    expect(checked).toEqual(['1.2.0', '1.1.0']);
+    expect(result.outcome.kind === 'candidate' && result.outcome.candidate.tag).toBe('1.1.0');
+    expect(result.skipped.map((entry) => entry.detail)).toEqual([
+      'lacks linux/amd64 (offers linux/arm64)',
+      'is not signed',
     ]);
   });
 

@@ -7,15 +7,13 @@ import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { INPUT_NAMES, defaultInputs, type InputName } from '../config/inputs.js';
-import { loadSettings } from '../config/load.js';
 import { errorMessage } from '../core/errors.js';
-import { triggerFromEvent } from '../job/events.js';
-import { runJob, unitLabel, type JobReport } from '../job/job.js';
+import { unitLabel, type JobReport } from '../job/job.js';
 import { createLocalWorkspace } from '../workspace/local/workspace.js';
 import { createConsoleLogger } from '../core/logging.js';
 import { loadCache, saveCache } from '../registry/cache.js';
-import { createRegistryClient } from '../registry/client.js';
-import { jsonReport } from '../job/report.js';
+import { outcomeFailed, runPipeline } from '../job/run.js';
+import { outcomeRecord } from '../job/outcome.js';
 
 /** Inputs that only make sense with the GitHub API; the CLI writes to --dir instead. */
 const GITHUB_ONLY = new Set<string>(['token', 'repository', 'base-branch', 'cache']);
@@ -65,7 +63,16 @@ function usage(): string {
   return lines.join('\n');
 }
 
-export async function main(argv: readonly string[]): Promise<number> {
+/** Where the command line writes: stdout for the report, stderr for the log. */
+export interface CliStreams {
+  readonly stdout: { write(text: string): unknown };
+  readonly stderr: { write(text: string): unknown };
+}
+
+export async function main(
+  argv: readonly string[],
+  streams: CliStreams = { stdout: process.stdout, stderr: process.stderr },
+): Promise<number> {
   const inputOptions = Object.fromEntries(
     INPUT_NAMES.filter((name) => !GITHUB_ONLY.has(name)).map((name) => [
       name,
@@ -86,78 +93,53 @@ export async function main(argv: readonly string[]): Promise<number> {
       allowPositionals: false,
     });
   } catch (error) {
-    process.stderr.write(`${errorMessage(error)}\n\n${usage()}\n`);
+    streams.stderr.write(`${errorMessage(error)}\n\n${usage()}\n`);
     return 2;
   }
   const values = parsed.values as Record<string, string | boolean | undefined>;
   if (values.help) {
-    process.stdout.write(`${usage()}\n`);
+    streams.stdout.write(`${usage()}\n`);
     return 0;
   }
-  const logger = createConsoleLogger({ verbose: values.verbose === true });
+  const logger = createConsoleLogger({ verbose: values.verbose === true, stream: streams.stderr });
   const raw: Record<InputName, string> = { ...defaultInputs() };
   for (const name of INPUT_NAMES) {
     const value = values[name];
     if (typeof value === 'string') raw[name] = value;
   }
   const dir = path.resolve(typeof values.dir === 'string' ? values.dir : '.');
+  const cacheDir =
+    typeof values['cache-dir'] === 'string' ? path.resolve(values['cache-dir']) : undefined;
+  const dryRun = values['dry-run'] === true;
+  const eventPath = values['event-path'];
 
-  try {
-    const eventName =
-      typeof values['event-name'] === 'string' ? values['event-name'] : 'workflow_dispatch';
-    const payload =
-      typeof values['event-path'] === 'string'
-        ? (JSON.parse(await readFile(values['event-path'], 'utf8')) as unknown)
-        : {};
-    const workspace = createLocalWorkspace(dir, logger);
-    const settings = await loadSettings(raw, await workspace.baseFiles(), process.env, logger);
-    const trigger = triggerFromEvent({
-      name: eventName,
-      payload,
-      dispatchTypes: settings.dispatchTypes,
-    });
-    if (trigger.kind === 'skip') {
-      logger.info(`Nothing to do: ${trigger.reason}.`);
-      if (values.json)
-        process.stdout.write(
-          `${JSON.stringify({ decisions: [], updates: [], pullRequests: [], errors: [] })}\n`,
-        );
-      return 0;
-    }
-    const cacheDir =
-      typeof values['cache-dir'] === 'string' ? path.resolve(values['cache-dir']) : undefined;
-    const cache = cacheDir ? await loadCache(cacheDir, logger) : undefined;
-    const registry = createRegistryClient({ settings: settings.registry, logger, cache });
-    let report: JobReport;
-    try {
-      report = await runJob({
-        settings,
-        trigger,
-        workspace,
-        registry,
-        logger,
-        now: () => new Date(),
-        dryRun: values['dry-run'] === true,
-      });
-    } finally {
-      await registry.close();
-    }
-    if (cache && cacheDir) await saveCache(cache, cacheDir, logger);
-    if (values.json) {
-      process.stdout.write(`${JSON.stringify(jsonReport(report, registry.usage()), null, 2)}\n`);
-    } else {
-      process.stdout.write(textReport(report, values['dry-run'] === true));
-    }
-    return report.errors.length > 0 ? 1 : 0;
-  } catch (error) {
-    logger.error(errorMessage(error));
-    if (values.json) {
-      process.stdout.write(
-        `${JSON.stringify({ decisions: [], updates: [], pullRequests: [], errors: [{ message: errorMessage(error) }] })}\n`,
-      );
-    }
-    return 1;
+  const outcome = await runPipeline({
+    inputs: raw,
+    env: process.env,
+    logger,
+    now: () => new Date(),
+    dryRun,
+    readEvent: async () => ({
+      name: typeof values['event-name'] === 'string' ? values['event-name'] : 'workflow_dispatch',
+      payload:
+        typeof eventPath === 'string'
+          ? (JSON.parse(await readFile(eventPath, 'utf8')) as unknown)
+          : {},
+    }),
+    openWorkspace: () => createLocalWorkspace(dir, logger),
+    restoreCache: async () => {
+      if (cacheDir === undefined) return undefined;
+      const store = await loadCache(cacheDir, logger);
+      return { store, save: () => saveCache(store, cacheDir, logger) };
+    },
+  });
+  if (outcome.kind === 'failed') logger.error(outcome.message);
+  if (values.json) {
+    streams.stdout.write(`${JSON.stringify(outcomeRecord(outcome), null, 2)}\n`);
+  } else if (outcome.kind === 'finished') {
+    streams.stdout.write(textReport(outcome.report, dryRun));
   }
+  return outcomeFailed(outcome) ? 1 : 0;
 }
 
 function textReport(report: JobReport, dryRun: boolean): string {

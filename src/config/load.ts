@@ -120,7 +120,8 @@ async function warnAboutUnmatchedEnvironments(
   }
 }
 
-function parseDispatchTypes(raw: RawInputs): string[] {
+/** The `dispatch-types` input, checked: the pipeline needs it before the chart is read. */
+export function parseDispatchTypes(raw: RawInputs): string[] {
   const types = splitList(raw['dispatch-types']);
   for (const type of types) {
     if (!/^[A-Za-z0-9_.:-]+$/.test(type)) {

@@ -4,34 +4,16 @@
  * network: settings exist before the first request.
  */
 
-export type StrategyName = 'semver' | 'newest-build' | 'alphabetical' | 'digest';
+import type { PublishPolicy } from '../core/changes.js';
+import type { TagPolicy } from '../strategy/policy.js';
+
+export type { MergeMethod, PublishMode, PublishPolicy } from '../core/changes.js';
+
+// The tag-choosing vocabulary belongs to strategy/; settings are built from it.
+export type { StrategyName, TagMatcher, TagPolicy } from '../strategy/policy.js';
+export { DEFAULT_ALLOW_TAGS } from '../strategy/policy.js';
+
 export type WriteBackType = 'argocd-override' | 'values';
-export type PublishMode = 'pull-request' | 'auto-merge' | 'merge' | 'push' | 'dry-run';
-export type MergeMethod = 'squash' | 'merge' | 'rebase';
-
-/** `allow-tags`: `any`, or `regexp:<re>` compiled once. */
-export type TagMatcher =
-  | { readonly kind: 'any' }
-  | { readonly kind: 'regexp'; readonly source: string; readonly pattern: RegExp };
-
-/** How one image's next tag is chosen. */
-export interface TagPolicy {
-  readonly strategy: StrategyName;
-  /**
-   * semver: a range such as `^1.2` (validated). digest: the mutable tag to follow (default
-   * `latest`). Unused by the other strategies.
-   */
-  readonly constraint: string | undefined;
-  readonly allowTags: TagMatcher;
-  /** Globs (`*`, `?`, `[...]`) matched against the whole tag. */
-  readonly ignoreTags: readonly string[];
-  /** Platforms every candidate must offer, `os/arch[/variant]`; the first one is read for `created`. */
-  readonly platforms: readonly string[];
-  /** Replace the current tag with an older build or a lower version. Off by default. */
-  readonly allowDowngrade: boolean;
-  /** Soak time: builds younger than this are skipped. 0 disables. */
-  readonly minAgeSeconds: number;
-}
 
 /** Dotted paths into the Helm values written for one image (argocd-image-updater's helm keys). */
 export interface HelmKeys {
@@ -50,15 +32,6 @@ export interface ImageSettings {
   readonly repository: string;
   readonly policy: TagPolicy;
   readonly helm: HelmKeys;
-}
-
-export interface PublishPolicy {
-  readonly mode: PublishMode;
-  readonly mergeMethod: MergeMethod;
-  readonly labels: readonly string[];
-  readonly reviewers: readonly string[];
-  /** Branch for the pull request; undefined means `helm-image-updater/<target>[/<env>]`. */
-  readonly branch: string | undefined;
 }
 
 /** Effective settings for one environment of a values target (overrides already applied). */
@@ -141,5 +114,4 @@ export interface Settings {
 }
 
 export const DEFAULT_PLATFORMS: readonly string[] = ['linux/amd64'];
-export const DEFAULT_ALLOW_TAGS = 'regexp:^main-';
 export const BRANCH_PREFIX = 'helm-image-updater';

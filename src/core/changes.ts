@@ -1,5 +1,17 @@
-import type { PublishPolicy } from '../config/settings.js';
-import type { Decision } from '../strategy/types.js';
+import type { Decision } from './decision.js';
+
+export type PublishMode = 'pull-request' | 'auto-merge' | 'merge' | 'push' | 'dry-run';
+export type MergeMethod = 'squash' | 'merge' | 'rebase';
+
+/** How one unit's changes reach the base branch. */
+export interface PublishPolicy {
+  readonly mode: PublishMode;
+  readonly mergeMethod: MergeMethod;
+  readonly labels: readonly string[];
+  readonly reviewers: readonly string[];
+  /** Branch for the pull request; undefined means `helm-image-updater/<target>[/<env>]`. */
+  readonly branch: string | undefined;
+}
 
 /** One scalar changed in one file: the element of the `updates` output. */
 export interface Update {

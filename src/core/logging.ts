@@ -17,7 +17,10 @@ export interface Logger {
  * The command-line adapter: plain lines on stderr (stdout is kept for `--json`), with secrets
  * replaced by `***` the way the Actions runner does it.
  */
-export function createConsoleLogger(options: { verbose?: boolean } = {}): Logger {
+export function createConsoleLogger(
+  options: { verbose?: boolean; stream?: { write(text: string): unknown } } = {},
+): Logger {
+  const stream = options.stream ?? process.stderr;
   const secrets = new Set<string>();
   const mask = (text: string): string => {
     let out = text;
@@ -25,7 +28,7 @@ export function createConsoleLogger(options: { verbose?: boolean } = {}): Logger
     return out;
   };
   const write = (prefix: string, message: string): void => {
-    process.stderr.write(`${prefix}${mask(message)}\n`);
+    stream.write(`${prefix}${mask(message)}\n`);
   };
   return {
     debug: (message) => {

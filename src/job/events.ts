@@ -1,4 +1,5 @@
 import { PayloadError } from '../core/errors.js';
+import { OCI_TAG_GRAMMAR, isDigest, isValidOciTag } from '../core/oci.js';
 
 /**
  * What the triggering event asks for. Every event this action understands maps to one of these;
@@ -27,8 +28,6 @@ export interface EventInput {
 
 /** GitHub's own limits on `client_payload` (REST "Create a repository dispatch event"). */
 const MAX_CLIENT_PAYLOAD_KEYS = 10;
-const OCI_TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
-const DIGEST = /^sha256:[a-f0-9]{64}$/;
 /** Loose image-reference shape: registry host, path, no whitespace or control characters. */
 const IMAGE_NAME = /^[a-z0-9][a-z0-9._:/-]{0,254}$/;
 
@@ -136,15 +135,15 @@ function imageTrigger(
       `${where}.image must be an image repository such as "ghcr.io/acme/frontend"; got ${describe(raw.image)}`,
     );
   }
-  if (typeof raw.tag !== 'string' || !OCI_TAG.test(raw.tag)) {
+  if (typeof raw.tag !== 'string' || !isValidOciTag(raw.tag)) {
     throw new PayloadError(
-      `${where}.tag must be an OCI tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127}); got ${describe(raw.tag)}`,
+      `${where}.tag must be an OCI tag (${OCI_TAG_GRAMMAR}); got ${describe(raw.tag)}`,
     );
   }
   if (raw.digest !== undefined && raw.digest !== null && raw.digest !== '') {
-    if (typeof raw.digest !== 'string' || !DIGEST.test(raw.digest)) {
+    if (typeof raw.digest !== 'string' || !isDigest(raw.digest)) {
       throw new PayloadError(
-        `${where}.digest must be "sha256:" and 64 hex digits; got ${describe(raw.digest)}`,
+        `${where}.digest must be a digest, "sha256:" and 64 hex digits; got ${describe(raw.digest)}`,
       );
     }
     return { kind: 'image', event, image: raw.image, tag: raw.tag, digest: raw.digest };

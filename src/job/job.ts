@@ -6,7 +6,7 @@ import { parseImageReference } from '../registry/reference.js';
 import type { ImageReference, RegistryClient } from '../registry/types.js';
 import { resolveImage, resolvePayloadTag } from './resolve.js';
 import { filterTags } from '../strategy/filter.js';
-import type { Decision } from '../strategy/types.js';
+import type { Decision } from '../core/decision.js';
 import { expandUnits, type Unit } from './units.js';
 import type { ChangeSet, PublishResult, Update } from '../core/changes.js';
 import { joinImageSpec, splitImageSpec } from '../writers/image-spec.js';

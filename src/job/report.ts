@@ -55,17 +55,6 @@ export function usageRecord(
   return Object.fromEntries(usage);
 }
 
-/** The whole report as one JSON-ready object (CLI `--json`). */
-export function jsonReport(report: JobReport, usage: ReadonlyMap<string, RegistryUsage>): object {
-  return {
-    decisions: decisionRecords(report),
-    updates: report.updates,
-    pullRequests: pullRequestRecords(report),
-    errors: report.errors,
-    registryUsage: usageRecord(usage),
-  };
-}
-
 /** A markdown table of registry requests and bytes per image, for the job summary. */
 export function usageMarkdown(usage: ReadonlyMap<string, RegistryUsage>): string {
   if (usage.size === 0) return '';

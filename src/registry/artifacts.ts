@@ -1,11 +1,6 @@
 import { RegistryError } from '../core/errors.js';
-import {
-  DIGEST_PATTERN,
-  MANIFEST_ACCEPT,
-  OCI_INDEX,
-  manifestPath,
-  sha256Digest,
-} from './manifests.js';
+import { isDigest } from '../core/oci.js';
+import { MANIFEST_ACCEPT, OCI_INDEX, manifestPath, sha256Digest } from './manifests.js';
 import type { RegistryTransport } from './transport.js';
 import type { ImageReference } from './types.js';
 
@@ -101,7 +96,7 @@ export class ArtifactReader implements ArtifactClient {
   }
 
   async readBlob(image: ImageReference, digest: string, maxBytes: number): Promise<Buffer> {
-    if (!DIGEST_PATTERN.test(digest)) {
+    if (!isDigest(digest)) {
       throw new RegistryError(`${image.original}: \`${digest}\` is not a digest`, {
         image: image.original,
       });
@@ -124,7 +119,7 @@ export class ArtifactReader implements ArtifactClient {
   }
 
   async listReferrers(image: ImageReference, digest: string): Promise<ReferrersList> {
-    if (!DIGEST_PATTERN.test(digest)) {
+    if (!isDigest(digest)) {
       throw new RegistryError(`${image.original}: \`${digest}\` is not a digest`, {
         image: image.original,
       });
@@ -170,7 +165,7 @@ function referrersOf(index: Readonly<Record<string, unknown>>): Referrer[] {
     const record = entry as Record<string, unknown>;
     const digest = record['digest'];
     const mediaType = record['mediaType'];
-    if (typeof digest !== 'string' || !DIGEST_PATTERN.test(digest)) continue;
+    if (typeof digest !== 'string' || !isDigest(digest)) continue;
     const annotations: Record<string, string> = {};
     const raw = record['annotations'];
     if (typeof raw === 'object' && raw !== null) {

@@ -3,7 +3,8 @@ import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logging.js';
-import { DIGEST_PATTERN, NO_LABELS } from './manifests.js';
+import { isDigest } from '../core/oci.js';
+import { NO_LABELS } from './manifests.js';
 import type { TagMetadata } from './types.js';
 
 /** One tag's metadata as remembered, with what is needed to know whether it still answers a request. */
@@ -284,7 +285,7 @@ function readCacheFile(value: unknown):
     if (!isRecord(stored)) return 'malformed "verifications"';
     for (const [key, evidence] of Object.entries(stored)) {
       const digest = key.split(' ')[0] ?? '';
-      if (!DIGEST_PATTERN.test(digest) || !isStringList(evidence)) {
+      if (!isDigest(digest) || !isStringList(evidence)) {
         return `malformed verification ${JSON.stringify(key)}`;
       }
       verifications.set(key, evidence);
@@ -302,7 +303,7 @@ function readEntry(
   if (!Array.isArray(entry) || entry.length < 4 || entry.length > 6) return undefined;
   const [digest, created, mediaType, platformList, labels = NO_LABELS, configPlatform] =
     entry as unknown[];
-  if (typeof digest !== 'string' || !DIGEST_PATTERN.test(digest)) return undefined;
+  if (typeof digest !== 'string' || !isDigest(digest)) return undefined;
   if (created !== null && typeof created !== 'string') return undefined;
   const type = typeof mediaType === 'number' ? mediaTypes[mediaType] : undefined;
   const offered = typeof platformList === 'number' ? platforms[platformList] : undefined;

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { RegistryError } from '../core/errors.js';
+import { isDigest } from '../core/oci.js';
 import { firstMatchingPlatform, formatPlatform } from './platform.js';
 import type { RegistryTransport } from './transport.js';
 import type { ImageReference, TagMetadata } from './types.js';
@@ -19,9 +20,6 @@ export const MANIFEST_ACCEPT: readonly string[] = [
   DOCKER_MANIFEST,
   DOCKER_MANIFEST_LIST,
 ];
-
-/** `algorithm:hex`, as a manifest, a config descriptor or the metadata cache names a digest. */
-export const DIGEST_PATTERN = /^[a-z0-9]+:[a-f0-9]+$/;
 
 /** Shared by every image without labels (most of them): tens of thousands of tags, one object. */
 export const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
@@ -81,7 +79,7 @@ export class ManifestReader {
       subject: `tag ${tag}`,
     });
     const digest = response.headers['docker-content-digest'];
-    if (digest !== undefined && DIGEST_PATTERN.test(digest)) return digest;
+    if (digest !== undefined && isDigest(digest)) return digest;
     return (await this.manifest(image, tag)).digest;
   }
 
@@ -213,7 +211,7 @@ export class ManifestReader {
   ): Promise<ImageConfig> {
     const descriptor = manifest.content['config'];
     const digest = isRecord(descriptor) ? descriptor['digest'] : undefined;
-    if (typeof digest !== 'string' || !DIGEST_PATTERN.test(digest)) {
+    if (typeof digest !== 'string' || !isDigest(digest)) {
       throw new RegistryError(
         `${image.original}:${tag}: the manifest ${manifest.digest} names no config blob`,
         {

@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../core/errors.js';
+import { OCI_TAG_GRAMMAR, digestProblem, isValidOciTag } from '../core/oci.js';
 import type { ImageReference } from './types.js';
 
 /** The canonical name of Docker Hub, used for credentials and cache keys. */
@@ -18,9 +19,6 @@ const PATH_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
 const DOMAIN_COMPONENT = /^(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])$/;
 const IPV6_HOST = /^\[[0-9A-Fa-f:.]+\]$/;
 const PORT = /^[0-9]{1,5}$/;
-const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
-const DIGEST = /^([a-z0-9]+(?:[+._-][a-z0-9]+)*):([A-Za-z0-9=_-]+)$/;
-const DIGEST_HEX_LENGTH: Readonly<Record<string, number>> = { sha256: 64, sha384: 96, sha512: 128 };
 const MAX_NAME_LENGTH = 255;
 
 /**
@@ -44,13 +42,8 @@ export function parseImageReference(text: string): ImageReference {
   if (at >= 0) {
     digest = rest.slice(at + 1);
     rest = rest.slice(0, at);
-    const match = DIGEST.exec(digest);
-    if (!match) fail(`"${digest}" is not a digest such as sha256:<64 hex digits>`);
-    const [, algorithm = '', encoded = ''] = match ?? [];
-    const hexLength = DIGEST_HEX_LENGTH[algorithm];
-    if (hexLength !== undefined && !new RegExp(`^[a-f0-9]{${hexLength}}$`).test(encoded)) {
-      fail(`the ${algorithm} digest must be ${hexLength} lower-case hex digits`);
-    }
+    const problem = digestProblem(digest);
+    if (problem !== undefined) fail(`"${digest}" ${problem}`);
   }
 
   let tag: string | undefined;
@@ -58,7 +51,7 @@ export function parseImageReference(text: string): ImageReference {
   if (lastColon > rest.lastIndexOf('/')) {
     tag = rest.slice(lastColon + 1);
     rest = rest.slice(0, lastColon);
-    if (!TAG.test(tag)) fail(`"${tag}" is not a valid tag ([A-Za-z0-9_][A-Za-z0-9._-]{0,127})`);
+    if (!isValidOciTag(tag)) fail(`"${tag}" is not a valid tag (${OCI_TAG_GRAMMAR})`);
   }
 
   let domain: string | undefined;

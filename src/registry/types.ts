@@ -1,6 +1,9 @@
 /** The registry layer's contract with the rest of the action. */
 
+import type { TagMetadata } from '../core/tag-metadata.js';
 import type { ArtifactClient } from './artifacts.js';
+
+export type { TagMetadata } from '../core/tag-metadata.js';
 
 /** A parsed image reference. `nginx` → registry `docker.io`, host `registry-1.docker.io`, repository `library/nginx`. */
 export interface ImageReference {
@@ -14,23 +17,6 @@ export interface ImageReference {
   readonly digest: string | undefined;
   /** The reference as the user wrote it, for messages. */
   readonly original: string;
-}
-
-/** What the registry says about one tag. */
-export interface TagMetadata {
-  readonly tag: string;
-  /** The digest the registry reports for the tag (`Docker-Content-Digest`): the index digest for a multi-arch image. */
-  readonly digest: string;
-  readonly mediaType: string;
-  /** Platforms the tag offers, `os/arch[/variant]`; a single-arch image reports its config's platform. */
-  readonly platforms: readonly string[];
-  /**
-   * ISO 8601 `created` of the image config of the first requested platform that the tag offers
-   * (for an index: that child). Undefined when the config has none.
-   */
-  readonly created: string | undefined;
-  /** Config labels, e.g. `org.opencontainers.image.source` and `.revision`. */
-  readonly labels: Readonly<Record<string, string>>;
 }
 
 /** Requests and bytes spent on one registry host. */

@@ -1,5 +1,5 @@
 import { RequestBudgetSpent } from '../core/errors.js';
-import type { TagPolicy } from '../config/settings.js';
+import type { TagPolicy } from './policy.js';
 import { errorMessage } from '../core/errors.js';
 import type { TagMetadata } from '../registry/types.js';
 import { checkGates } from './gates.js';
@@ -23,7 +23,20 @@ export interface WalkInput {
   readonly now: Date;
   /** Fetches a candidate's metadata when the ordering did not need it; a rejection skips the candidate. */
   readonly metadataFor: (tag: string) => Promise<TagMetadata>;
+  /**
+   * Further checks, run in order for a candidate that passed the gates, before it is chosen (so
+   * only candidates the walk reaches cost anything). This is where a per-candidate verification
+   * (signatures, provenance) belongs: resolve to a SkippedTag to pass over the candidate with
+   * that reason, or to undefined to accept it. A rejected promise stops the walk.
+   */
+  readonly checks?: readonly CandidateCheck[];
 }
+
+/** An asynchronous accept/skip check of one walked candidate; see `WalkInput.checks`. */
+export type CandidateCheck = (candidate: {
+  readonly tag: string;
+  readonly metadata: TagMetadata;
+}) => Promise<SkippedTag | undefined>;
 
 export type WalkOutcome =
   /** A candidate passed every gate and is newer than every floor (or downgrades are allowed). */
@@ -49,7 +62,8 @@ export interface WalkResult {
 /**
  * Walks the ordering best first. It stops at the first candidate that is not newer than the
  * highest floor (everything after it ranks lower still), and otherwise takes the first candidate
- * that passes the gates (platforms, min-age). Metadata is fetched only for walked candidates.
+ * that passes the gates (platforms, min-age) and then `checks`. Metadata is fetched only for
+ * walked candidates.
  */
 export async function walkRanking(input: WalkInput): Promise<WalkResult> {
   const { strategy, policy } = input;
@@ -80,7 +94,9 @@ export async function walkRanking(input: WalkInput): Promise<WalkResult> {
         continue;
       }
     }
-    const rejection = checkGates({ tag: candidate.tag, metadata }, policy, input.now);
+    const rejection =
+      checkGates({ tag: candidate.tag, metadata }, policy, input.now) ??
+      (await runChecks(input.checks ?? [], { tag: candidate.tag, metadata }));
     if (rejection) {
       skipped.push(rejection);
       continue;
@@ -95,6 +111,17 @@ export async function walkRanking(input: WalkInput): Promise<WalkResult> {
   const outcome: WalkOutcome =
     floor === undefined ? { kind: 'none' } : { kind: 'keep', floor, reachedFloor: false };
   return { outcome, skipped, failures, fetched };
+}
+
+async function runChecks(
+  checks: readonly CandidateCheck[],
+  candidate: { readonly tag: string; readonly metadata: TagMetadata },
+): Promise<SkippedTag | undefined> {
+  for (const check of checks) {
+    const rejection = await check(candidate);
+    if (rejection) return rejection;
+  }
+  return undefined;
 }
 
 /**

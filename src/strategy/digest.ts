@@ -1,4 +1,5 @@
-import type { TagPolicy } from '../config/settings.js';
+import { isDigest } from '../core/oci.js';
+import type { TagPolicy } from './policy.js';
 
 /** The tag the digest strategy follows when the policy names none. */
 export const DEFAULT_TRACKED_TAG = 'latest';
@@ -31,8 +32,7 @@ export function splitDigestValue(value: string | undefined): {
   const at = value.indexOf('@');
   if (at >= 0)
     return { tag: value.slice(0, at) || undefined, digest: value.slice(at + 1) || undefined };
-  if (/^[a-z0-9]+(?:[+._-][a-z0-9]+)*:[a-fA-F0-9]{32,}$/.test(value))
-    return { tag: undefined, digest: value };
+  if (isDigest(value)) return { tag: undefined, digest: value };
   return { tag: value, digest: undefined };
 }
 

@@ -1,12 +1,8 @@
-import { DEFAULT_ALLOW_TAGS, type TagMatcher, type TagPolicy } from '../config/settings.js';
+import { DEFAULT_ALLOW_TAGS, type TagMatcher, type TagPolicy } from './policy.js';
 import { ConfigurationError, errorMessage, type ConfigLocation } from '../core/errors.js';
+import { isValidOciTag } from '../core/oci.js';
 
-/** The OCI distribution spec's tag grammar. */
-const OCI_TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;
-
-export function isValidOciTag(tag: string): boolean {
-  return OCI_TAG.test(tag);
-}
+export { isValidOciTag } from '../core/oci.js';
 
 /**
  * Parses `allow-tags`: `any`, or `regexp:<re>` (the prefix in any case, as argocd-image-updater

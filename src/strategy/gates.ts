@@ -1,4 +1,4 @@
-import type { TagPolicy } from '../config/settings.js';
+import type { TagPolicy } from './policy.js';
 import { ConfigurationError, type ConfigLocation } from '../core/errors.js';
 import { platformMatches } from '../registry/platform.js';
 import type { TagMetadata } from '../registry/types.js';

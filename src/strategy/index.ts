@@ -1,4 +1,4 @@
-import type { StrategyName } from '../config/settings.js';
+import type { StrategyName } from './policy.js';
 import { ConfigurationError, type ConfigLocation } from '../core/errors.js';
 import { alphabeticalStrategy } from './alphabetical.js';
 import { digestStrategy, type DigestStrategy } from './digest.js';

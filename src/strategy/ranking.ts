@@ -1,4 +1,4 @@
-import type { StrategyName, TagPolicy } from '../config/settings.js';
+import type { StrategyName, TagPolicy } from './policy.js';
 import type { TagMetadata } from '../registry/types.js';
 
 /** A tag that passed the filters, with its metadata when it has been fetched. */

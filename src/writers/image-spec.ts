@@ -1,3 +1,5 @@
+import { isDigest } from '../core/oci.js';
+
 /** The parts of an `image-spec` value: `repo:tag`, `repo@sha256:…` or `repo:tag@sha256:…`. */
 export interface ImageSpec {
   /** Everything before the tag and digest, registry host and port included. */
@@ -6,9 +8,6 @@ export interface ImageSpec {
   /** `sha256:<hex>` (the algorithm prefix included). */
   readonly digest: string | undefined;
 }
-
-// `algorithm:encoded` per the OCI image spec's digest grammar.
-const DIGEST = /^[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[a-zA-Z0-9=_-]+$/;
 
 /**
  * Splits an image reference. The tag is what follows the last `:` after the last `/`, so a
@@ -33,5 +32,5 @@ export function splitImageSpec(value: string): ImageSpec {
  */
 export function joinImageSpec(repository: string, tagOrDigest: string): string {
   if (tagOrDigest.length === 0) return repository;
-  return DIGEST.test(tagOrDigest) ? `${repository}@${tagOrDigest}` : `${repository}:${tagOrDigest}`;
+  return isDigest(tagOrDigest) ? `${repository}@${tagOrDigest}` : `${repository}:${tagOrDigest}`;
 }

@@ -8,7 +8,7 @@ import {
   unitMarker,
 } from '../../../src/workspace/github/body.js';
 import type { TagMetadata } from '../../../src/registry/types.js';
-import type { Decision } from '../../../src/strategy/types.js';
+import type { Decision } from '../../../src/core/decision.js';
 import type { ChangeSet, PublishResult, Update } from '../../../src/core/changes.js';
 
 const policy: PublishPolicy = {

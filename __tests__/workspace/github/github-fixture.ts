@@ -1,7 +1,7 @@
 import type { GitHubSettings, PublishMode, PublishPolicy } from '../../../src/config/settings.js';
 import type { Logger } from '../../../src/core/logging.js';
 import { createGitHubClient, type GitHubClient } from '../../../src/workspace/github/octokit.js';
-import type { Decision } from '../../../src/strategy/types.js';
+import type { Decision } from '../../../src/core/decision.js';
 import type { ChangeSet } from '../../../src/core/changes.js';
 import type { RunningGitHub } from '../../harness/github/index.js';
 

@@ -4,7 +4,7 @@
  * from settings that could hold a secret.
  */
 import type { TagMetadata } from '../../registry/types.js';
-import type { Decision } from '../../strategy/types.js';
+import type { Decision } from '../../core/decision.js';
 import type { ChangeSet, PublishResult, Update } from '../../core/changes.js';
 
 const TITLE_PREFIX = 'chore(images): ';

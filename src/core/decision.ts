@@ -1,4 +1,4 @@
-import type { TagMetadata } from '../registry/types.js';
+import type { TagMetadata } from './tag-metadata.js';
 
 /** The outcome of choosing a tag for one image, with everything needed to explain it. */
 export interface Decision {

@@ -1,0 +1,157 @@
+import type { ImageSettings } from '../../config/settings.js';
+import type { Decision } from '../../core/decision.js';
+import type { Logger } from '../../core/logging.js';
+import { isDigest, isValidOciTag } from '../../core/oci.js';
+import type { TagMetadata } from '../../core/tag-metadata.js';
+import type { WalkOutcome } from '../../strategy/choose.js';
+import { describeAllowTags, type FilterRejection } from '../../strategy/filter.js';
+import type { TagPolicy } from '../../strategy/policy.js';
+import type { Candidate, RankingStrategy, SkipCause, SkippedTag } from '../../strategy/ranking.js';
+import type { ResolveInput } from './input.js';
+import { tagOf } from './registry-reads.js';
+
+// The sentences a decision is explained with, and the debug detail behind them.
+
+export function describeRejection(rejection: FilterRejection, policy: TagPolicy): string {
+  switch (rejection) {
+    case 'invalid':
+      return 'is not a valid OCI tag';
+    case 'notAllowed':
+      return `is not allowed by allow-tags ${describeAllowTags(policy.allowTags)}`;
+    case 'ignored':
+      return `matches ignore-tags ${policy.ignoreTags.join(', ')}`;
+  }
+}
+
+const CAUSE_LABELS: Readonly<Record<SkipCause, (policy: TagPolicy, allowTags: string) => string>> =
+  {
+    invalid: () => 'not valid OCI tags',
+    notAllowed: (_policy, allowTags) => `not allowed by ${allowTags}`,
+    ignored: () => 'matched ignore-tags',
+    notSemver: () => 'not semantic versions',
+    outOfRange: (policy) => `outside ${policy.constraint ?? 'the constraint'}`,
+    prerelease: () => 'pre-releases',
+    noCreated: () => 'without a build time',
+    metadataError: () => 'unreadable',
+    platform: (policy) => `lacking ${policy.platforms.join(', ')}`,
+    tooYoung: () => 'younger than min-age',
+  };
+
+function summariseSkipped(
+  counts: Readonly<Record<string, number>>,
+  policy: TagPolicy,
+  allowTags: string,
+): string {
+  const parts = Object.entries(counts).map(([cause, count]) => {
+    const label = CAUSE_LABELS[cause as SkipCause];
+    return `${count} ${label(policy, allowTags)}`;
+  });
+  return parts.length === 0 ? '' : `; skipped ${parts.join(', ')}`;
+}
+
+export function explainRanking(parts: {
+  strategy: RankingStrategy;
+  input: ResolveInput;
+  outcome: WalkOutcome;
+  chosen: string | undefined;
+  metadata: TagMetadata | undefined;
+  best: string | undefined;
+  candidateCount: number;
+  counts: Decision['counts'];
+  skipped: readonly SkippedTag[];
+  allowTags: string;
+  /** Candidates ranked above the kept floor that a gate or a metadata failure removed. */
+  newerSkipped: number;
+  payloadTag?: string;
+}): string {
+  const { strategy, input, outcome, counts } = parts;
+  const policy = input.image.policy;
+  const pool = parts.payloadTag
+    ? `the event's tag ${show(parts.payloadTag)}`
+    : `${counts.seen} tags seen, ${counts.afterFilter} after filters, ${parts.candidateCount} ranked`;
+  const skippedText = summariseSkipped(counts.skipped, policy, parts.allowTags);
+  switch (outcome.kind) {
+    case 'candidate': {
+      const chosen = outcome.candidate.tag;
+      if (chosen === tagOf(input.current) && parts.chosen === input.current) {
+        return `${show(chosen)} is already the ${strategy.describe} (${pool}${skippedText}).`;
+      }
+      const replaces =
+        input.current === undefined ? 'nothing written yet' : `replaces ${show(input.current)}`;
+      return `${show(chosen)} is the ${strategy.describe}${builtAt(outcome.candidate.metadata)} and ${replaces} (${pool}${skippedText}).`;
+    }
+    case 'keep': {
+      const kept = show(outcome.floor.candidate.tag);
+      const role =
+        outcome.floor.role === 'current'
+          ? 'current'
+          : 'already proposed on the pull-request branch';
+      const why =
+        parts.newerSkipped > 0
+          ? `every newer tag was skipped`
+          : parts.best === outcome.floor.candidate.tag
+            ? `it is the ${strategy.describe}`
+            : `no allowed tag is newer${parts.best === undefined ? '' : ` (best: ${show(parts.best)})`} and allow-downgrade is off`;
+      return `keeping ${kept} (${role}): ${why} (${pool}${skippedText}).`;
+    }
+    case 'none': {
+      const keep = input.current === undefined ? '' : `; leaving ${show(input.current)} as it is`;
+      return `no tag qualifies (${pool}${skippedText})${keep}.`;
+    }
+  }
+}
+
+export function builtAt(metadata: TagMetadata | undefined): string {
+  return metadata?.created === undefined ? '' : ` (built ${metadata.created})`;
+}
+
+/** A value from a file or the registry in a reason: plain when it is an ordinary tag, quoted otherwise. */
+export function show(value: string): string {
+  const at = value.indexOf('@');
+  const plain =
+    at < 0
+      ? isValidOciTag(value)
+      : isValidOciTag(value.slice(0, at)) && isDigest(value.slice(at + 1));
+  return plain ? value : JSON.stringify(value);
+}
+
+export function logFilterDetail(
+  logger: Logger,
+  image: ImageSettings,
+  skipped: Readonly<Record<FilterRejection, readonly string[]>>,
+): void {
+  for (const [cause, tags] of Object.entries(skipped)) {
+    if (tags.length === 0) continue;
+    const sample = tags
+      .slice(0, 20)
+      .map((tag) => JSON.stringify(tag))
+      .join(', ');
+    logger.debug(
+      `${image.alias}: ${tags.length} tags ${cause}: ${sample}${tags.length > 20 ? ', …' : ''}`,
+    );
+  }
+}
+
+export function logRankingDetail(
+  logger: Logger,
+  image: ImageSettings,
+  ordered: readonly Candidate[],
+  skipped: readonly SkippedTag[],
+): void {
+  const top = ordered
+    .slice(0, 5)
+    .map((candidate) =>
+      candidate.metadata?.created === undefined
+        ? candidate.tag
+        : `${candidate.tag} (${candidate.metadata.created})`,
+    );
+  if (top.length > 0)
+    logger.debug(
+      `${image.alias}: best ranked: ${top.join(', ')}${ordered.length > 5 ? ', …' : ''}`,
+    );
+  for (const entry of skipped.slice(0, 50)) {
+    logger.debug(`${image.alias}: skipped ${JSON.stringify(entry.tag)}: ${entry.detail}`);
+  }
+  if (skipped.length > 50)
+    logger.debug(`${image.alias}: … and ${skipped.length - 50} more skipped`);
+}

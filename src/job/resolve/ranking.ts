@@ -1,0 +1,217 @@
+import type { Decision } from '../../core/decision.js';
+import { RegistryError, RequestBudgetSpent, errorMessage } from '../../core/errors.js';
+import type { TagMetadata } from '../../core/tag-metadata.js';
+import {
+  walkRanking,
+  type Floor,
+  type WalkOutcome,
+  type WalkResult,
+} from '../../strategy/choose.js';
+import {
+  compileTagFilter,
+  describeAllowTags,
+  filterTags,
+  type FilterResult,
+} from '../../strategy/filter.js';
+import type { Candidate, Ordering, RankingStrategy, SkippedTag } from '../../strategy/ranking.js';
+import { buildDecision, countDecision } from './decision.js';
+import { explainRanking, logFilterDetail, logRankingDetail } from './explain.js';
+import type { ResolveInput } from './input.js';
+import {
+  fetchAll,
+  floorUnreadable,
+  optionalMetadata,
+  tagOf,
+  type Fetched,
+} from './registry-reads.js';
+
+const NOTHING_FETCHED: Fetched = { metadata: new Map(), failures: new Map() };
+
+/**
+ * Ranking strategies (semver, newest-build, alphabetical) over the repository's tag list:
+ * filter, order, find the floors no-downgrade protects, walk best first, explain.
+ */
+export async function resolveRanking(
+  input: ResolveInput,
+  strategy: RankingStrategy,
+): Promise<Decision> {
+  const { image, logger } = input;
+  const policy = image.policy;
+  const tags = [...new Set(await input.client.listTags(input.reference))];
+  const filtered = filterTags(tags, policy);
+  const filter = compileTagFilter(policy);
+  const listed = new Set(tags);
+  logFilterDetail(logger, image, filtered.skipped);
+
+  const currentTag = tagOf(input.current);
+  const pendingTag = tagOf(input.pending);
+  // Only a tag that exists and passes the filters is protected from being replaced by an older one.
+  const protects = (tag: string | undefined): tag is string =>
+    tag !== undefined && listed.has(tag) && filter.check(tag) === undefined;
+
+  const skipped: SkippedTag[] = [];
+  let fetched = NOTHING_FETCHED;
+  if (strategy.needsMetadataToOrder) {
+    const wanted = new Set(filtered.kept);
+    if (currentTag !== undefined && listed.has(currentTag)) wanted.add(currentTag);
+    fetched = await fetchAll(input, [...wanted]);
+    // Ordering a partial set could pick a build that is not the newest: keep the value instead.
+    const spent = [...fetched.failures.values()].find(
+      (error) => error instanceof RequestBudgetSpent,
+    );
+    if (spent) throw spent;
+    for (const [tag, error] of fetched.failures) {
+      if (filtered.kept.includes(tag)) {
+        skipped.push({
+          tag,
+          cause: 'metadataError',
+          detail: `could not be read (${errorMessage(error)})`,
+        });
+      }
+    }
+  }
+  const candidates: Candidate[] = filtered.kept
+    .filter((tag) => !fetched.failures.has(tag))
+    .map((tag) => ({ tag, metadata: fetched.metadata.get(tag) }));
+  const ordering = strategy.order(candidates, policy);
+  skipped.push(...ordering.skipped);
+
+  if (strategy.needsMetadataToOrder && !policy.allowDowngrade) {
+    for (const [role, tag] of [
+      ['current', currentTag],
+      ['pending', pendingTag],
+    ] as const) {
+      const error = tag === undefined || !protects(tag) ? undefined : fetched.failures.get(tag);
+      if (error !== undefined) throw floorUnreadable(image, role, tag as string, error);
+    }
+  }
+  const floors: Floor[] = [];
+  if (protects(currentTag)) {
+    floors.push({
+      role: 'current',
+      candidate: { tag: currentTag, metadata: fetched.metadata.get(currentTag) },
+    });
+  }
+  if (protects(pendingTag) && pendingTag !== currentTag) {
+    floors.push({
+      role: 'pending',
+      candidate: { tag: pendingTag, metadata: fetched.metadata.get(pendingTag) },
+    });
+  }
+
+  const walk = await walkRanking({
+    strategy,
+    ordering,
+    floors,
+    policy,
+    now: input.now(),
+    metadataFor: (tag) => input.client.getMetadata(input.reference, tag, policy.platforms),
+  });
+  logRankingDetail(logger, image, ordering.ordered, [...skipped, ...walk.skipped]);
+  const failures = [...fetched.failures.entries()]
+    .filter(([tag]) => filtered.kept.includes(tag))
+    .map(([tag, error]) => ({ tag, error }))
+    .concat(walk.failures);
+  const readable =
+    filtered.kept.filter((tag) => fetched.metadata.has(tag)).length + walk.fetched.size;
+  if (
+    walk.outcome.kind !== 'candidate' &&
+    !(walk.outcome.kind === 'keep' && walk.outcome.reachedFloor)
+  ) {
+    const first = failures[0];
+    if (first !== undefined && readable === 0) {
+      throw new RegistryError(
+        `could not read the metadata of any candidate tag of ${image.repository} (${failures.length} failed; ` +
+          `first: ${JSON.stringify(first.tag)}: ${errorMessage(first.error)}); check the registry and credentials`,
+        { image: image.repository },
+        { cause: first.error },
+      );
+    }
+  }
+
+  return rankingDecision(input, {
+    strategy,
+    ordering,
+    walk,
+    filtered,
+    seen: tags.length,
+    skipped,
+    fetched,
+    currentMetadata: currentTag === undefined ? undefined : fetched.metadata.get(currentTag),
+  });
+}
+
+/**
+ * The decision a ranking walk ends in, explained. Shared by the tag list and by an event's
+ * single tag, so both say the same thing about the same outcome.
+ */
+export async function rankingDecision(
+  input: ResolveInput,
+  parts: {
+    readonly strategy: RankingStrategy;
+    readonly ordering: Ordering;
+    readonly walk: WalkResult;
+    readonly filtered: FilterResult;
+    /** Tags the registry listed (1 for an event's tag). */
+    readonly seen: number;
+    /** Skipped before the walk: unreadable metadata, tags the strategy could not rank. */
+    readonly skipped: readonly SkippedTag[];
+    readonly fetched: Fetched;
+    readonly currentMetadata: TagMetadata | undefined;
+    /** The event's tag, when the decision is about one. */
+    readonly payloadTag?: string;
+  },
+): Promise<Decision> {
+  const { strategy, ordering, walk } = parts;
+  const skipped = [...parts.skipped, ...walk.skipped];
+  const chosen = await chosenOf(input, walk.outcome, parts.fetched, walk.fetched);
+  const chosenTag = tagOf(chosen.value);
+  const counts = countDecision(parts.seen, parts.filtered, skipped);
+  const reason = explainRanking({
+    strategy,
+    input,
+    outcome: walk.outcome,
+    chosen: chosen.value,
+    metadata: chosen.metadata,
+    best: ordering.ordered[0]?.tag,
+    candidateCount: ordering.ordered.length,
+    counts,
+    skipped,
+    allowTags: describeAllowTags(input.image.policy.allowTags),
+    newerSkipped: walk.skipped.length,
+    ...(parts.payloadTag === undefined ? {} : { payloadTag: parts.payloadTag }),
+  });
+  return buildDecision(input, {
+    chosen: chosen.value,
+    metadata: chosen.metadata,
+    currentMetadata: parts.currentMetadata,
+    reason,
+    counts,
+    tiedWith: chosenTag === undefined ? [] : [...(ordering.ties.get(chosenTag) ?? [])],
+  });
+}
+
+async function chosenOf(
+  input: ResolveInput,
+  outcome: WalkOutcome,
+  fetched: Fetched,
+  walked: ReadonlyMap<string, TagMetadata>,
+): Promise<{ value: string | undefined; metadata: TagMetadata | undefined }> {
+  switch (outcome.kind) {
+    case 'candidate':
+      return { value: outcome.candidate.tag, metadata: outcome.candidate.metadata };
+    case 'keep': {
+      const tag = outcome.floor.candidate.tag;
+      const value = outcome.floor.role === 'current' ? input.current : input.pending;
+      let metadata =
+        outcome.floor.candidate.metadata ?? fetched.metadata.get(tag) ?? walked.get(tag);
+      if (metadata === undefined && outcome.floor.role === 'pending') {
+        // The pull request body shows the build of what it proposes; best effort.
+        metadata = await optionalMetadata(input, tag);
+      }
+      return { value, metadata };
+    }
+    case 'none':
+      return { value: undefined, metadata: undefined };
+  }
+}
