@@ -1,3 +1,4 @@
+import { NO_VERIFICATION } from '../../src/verify/policy.js';
 import type { ImageSettings, PublishPolicy, TagPolicy } from '../../src/config/settings.js';
 
 /** Expected-value builders: the defaults spelled out once, so each table row shows only what differs. */
@@ -24,6 +25,7 @@ export function image(
     repository,
     policy: tagPolicy(policy),
     helm: { imageName: `${alias}.image`, imageTag: `${alias}.tag`, imageSpec: undefined },
+    verification: NO_VERIFICATION,
   };
 }
 

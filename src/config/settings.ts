@@ -6,6 +6,7 @@
 
 import type { PublishPolicy } from '../core/changes.js';
 import type { TagPolicy } from '../strategy/policy.js';
+import type { VerificationPolicy } from '../verify/policy.js';
 
 export type { MergeMethod, PublishMode, PublishPolicy } from '../core/changes.js';
 
@@ -32,6 +33,8 @@ export interface ImageSettings {
   readonly repository: string;
   readonly policy: TagPolicy;
   readonly helm: HelmKeys;
+  /** What a tag must prove before it is written (signatures, provenance); none by default. */
+  readonly verification: VerificationPolicy;
 }
 
 /** Effective settings for one environment of a values target (overrides already applied). */
