@@ -25,4 +25,9 @@ export interface Decision {
   };
   /** Tags that tied with the chosen one on the ordering key (equal build time), when any. */
   readonly tiedWith: readonly string[];
+  /**
+   * How the chosen tag was verified (key fingerprint; identity, issuer and Rekor log index;
+   * provenance builder and source commit), one line per method; absent without verification.
+   */
+  readonly verification?: readonly string[];
 }

@@ -25,6 +25,12 @@ export interface MetadataCacheStore {
   retain(image: string, tags: readonly string[]): void;
 }
 
+/** Positive verification results per image, keyed by `<digest> <policy hash>` (src/verify/). */
+export interface VerificationCacheStore {
+  getVerification(image: string, key: string): readonly string[] | undefined;
+  setVerification(image: string, key: string, evidence: readonly string[]): void;
+}
+
 /** Bump when the stored shape changes; files of another version are ignored. */
 export const CACHE_FORMAT_VERSION = 2;
 
@@ -53,7 +59,7 @@ type CacheEntry =
   | readonly [string, string | null, number, number, Readonly<Record<string, string>>, string];
 
 /** The in-memory store; `loadCache` / `saveCache` move it to and from a directory. */
-export class MetadataCache implements MetadataCacheStore {
+export class MetadataCache implements MetadataCacheStore, VerificationCacheStore {
   private readonly byImage = new Map<string, Map<string, CachedTag>>();
   private readonly verified = new Map<string, Map<string, readonly string[]>>();
   private readonly changed = new Set<string>();

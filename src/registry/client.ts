@@ -5,7 +5,7 @@ import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logging.js';
 import { ArtifactReader } from './artifacts.js';
 import { RegistryAuth } from './auth.js';
-import { MetadataCache, type MetadataCacheStore } from './cache.js';
+import { MetadataCache, type MetadataCacheStore, type VerificationCacheStore } from './cache.js';
 import { CredentialStore, credentialSecrets } from './credentials.js';
 import { RegistryHttp } from './http.js';
 import { ManifestReader, isIndexMediaType, type TagRead } from './manifests.js';
@@ -105,6 +105,7 @@ export function createRegistryClient(options: RegistryClientOptions): ManagedReg
 
   return {
     artifacts,
+    verifications: isVerificationStore(store) ? store : undefined,
 
     async listTags(image: ImageReference): Promise<string[]> {
       const tags = await listTags(transport, image, logger, tagListOptions);
@@ -179,6 +180,16 @@ export function createRegistryClient(options: RegistryClientOptions): ManagedReg
       return http.close();
     },
   };
+}
+
+function isVerificationStore(
+  store: MetadataCacheStore,
+): store is MetadataCacheStore & VerificationCacheStore {
+  const candidate = store as Partial<VerificationCacheStore>;
+  return (
+    typeof candidate.getVerification === 'function' &&
+    typeof candidate.setVerification === 'function'
+  );
 }
 
 /**

@@ -2,6 +2,7 @@
 
 import type { TagMetadata } from '../core/tag-metadata.js';
 import type { ArtifactClient } from './artifacts.js';
+import type { VerificationCacheStore } from './cache.js';
 
 export type { TagMetadata } from '../core/tag-metadata.js';
 
@@ -41,6 +42,8 @@ export interface RegistryClient {
   usage(): ReadonlyMap<string, RegistryUsage>;
   /** Signatures, attestations and referrers; needed only when images are verified. */
   readonly artifacts?: ArtifactClient;
+  /** Where verified digests are remembered (the metadata cache, when it can hold them). */
+  readonly verifications?: VerificationCacheStore | undefined;
 }
 
 export interface MetadataOptions {

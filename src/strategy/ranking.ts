@@ -18,7 +18,9 @@ export type SkipCause =
   | 'noCreated'
   | 'metadataError'
   | 'platform'
-  | 'tooYoung';
+  | 'tooYoung'
+  /** The supply-chain gate: no signature or provenance that the verification policy accepts. */
+  | 'unverified';
 
 export interface SkippedTag {
   readonly tag: string;

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { RequestBudgetSpent, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logging.js';
 import type { ArtifactClient, RawManifest, ReferrersList } from '../registry/artifacts.js';
+import type { VerificationCacheStore } from '../registry/cache.js';
 import { isIndexMediaType } from '../registry/manifests.js';
 import type { ImageReference } from '../registry/types.js';
 import {
@@ -30,12 +31,6 @@ export type Evidence = readonly string[];
 export type VerificationResult =
   | { readonly verified: true; readonly evidence: Evidence; readonly cached: boolean }
   | { readonly verified: false; readonly reason: string };
-
-/** Positive results kept between runs, per image, keyed by digest and policy. */
-export interface VerificationCacheStore {
-  getVerification(image: string, key: string): Evidence | undefined;
-  setVerification(image: string, key: string, evidence: Evidence): void;
-}
 
 export interface VerifyRequest {
   readonly image: ImageReference;

@@ -13,6 +13,8 @@ export interface DecisionParts {
   readonly reason: string;
   readonly counts: Decision['counts'];
   readonly tiedWith?: readonly string[];
+  /** How the chosen tag was verified, when the image verifies and it was a verified candidate. */
+  readonly verification?: readonly string[] | undefined;
 }
 
 /**
@@ -31,6 +33,7 @@ export function buildDecision(input: ResolveInput, parts: DecisionParts): Decisi
     reason: parts.reason,
     counts: parts.counts,
     tiedWith: parts.tiedWith ?? [],
+    ...(parts.verification !== undefined && { verification: parts.verification }),
   };
 }
 
