@@ -7,5 +7,12 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     reporters: ['default'],
+    tags: [
+      {
+        name: 'integration',
+        description:
+          'starts real programs: a registry, npm, git, the bundled command line (`--tags-filter=integration`)',
+      },
+    ],
   },
 });

@@ -57,7 +57,7 @@ if [[ ! -r "$env_file" ]]; then
   exit 2
 fi
 if [[ ! -f "$entry" ]]; then
-  echo "local-action: $entry does not exist; build it first with \`npm run build\`" >&2
+  echo "local-action: $entry does not exist; build it first with \`npm run bundle\`" >&2
   exit 2
 fi
 if [[ -n "$payload_file" && ! -r "$payload_file" ]]; then

@@ -216,6 +216,30 @@ describe('helm-image-updater (dist/cli.js)', () => {
     expect(read(dir, 'helm/values.yaml')).toContain("tag: '1276e23'");
   });
 
+  it('allow-tags in Go RE2 syntax (a POSIX class) selects as argocd-image-updater would, from the bundle', async () => {
+    const dir = checkout('posix-class');
+    const result = await cli([
+      '--dir',
+      dir,
+      '--images',
+      `frontend=${registry.host}/lyzhang1999/frontend`,
+      '--insecure-registries',
+      registry.host,
+      '--allow-tags',
+      'regexp:^main-[[:digit:]]+$',
+      '--chart-path',
+      'helm',
+      '--app-name',
+      'example',
+      '--dry-run',
+      '--json',
+    ]);
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as { decisions: { chosen: string }[] };
+    // main-2682590 is the newest all-digit build; main-b99bc73 and main-f4c1d0e are newer but not digits.
+    expect(report.decisions).toEqual([expect.objectContaining({ chosen: 'main-2682590' })]);
+  });
+
   it('a configuration error names the input and writes nothing, before any registry request', async () => {
     const dir = checkout('bad-config');
     await registry.resetRequestCounts();

@@ -7,7 +7,7 @@ import { ConfigurationError } from '../../src/core/errors.js';
 import type { ChartFiles } from '../../src/core/files.js';
 import { createLocalChartFiles } from '../../src/workspace/local/files.js';
 import { memoryChartFiles, recordingLogger } from './chart-files.js';
-import { ANY, image, publishPolicy } from './expected.js';
+import { ANY, compiledPattern, image, publishPolicy } from './expected.js';
 
 const fixture = (name: string): string =>
   fileURLToPath(new URL(`../../__fixtures__/config/${name}`, import.meta.url));
@@ -41,7 +41,9 @@ describe('Argo CD annotations → settings', () => {
   it('reads the kubernetes-example application.yaml unchanged', async () => {
     const logger = recordingLogger();
     const settings = await load(createLocalChartFiles(fixture('kubernetes-example')), logger);
-    const policy = { allowTags: { kind: 'regexp', source: '^main', pattern: /^main/ } } as const;
+    const policy = {
+      allowTags: { kind: 'regexp', source: '^main', pattern: compiledPattern },
+    } as const;
     const frontend = image('frontend', 'lyzhang1999/frontend', policy);
     const backend = image('backend', 'lyzhang1999/backend', policy);
     // `latest` is newest-build; the unannotated ApplicationSet of helm-env/ is not a target.
@@ -148,7 +150,7 @@ spec:
             ...image('web', 'org/web', {
               strategy: 'semver',
               constraint: '~1.4',
-              allowTags: { kind: 'regexp', source: '^v', pattern: /^v/ },
+              allowTags: { kind: 'regexp', source: '^v', pattern: compiledPattern },
               ignoreTags: ['*-rc*', '*-debug'],
             }),
             helm: { imageName: 'image.repository', imageTag: 'image.tag', imageSpec: undefined },
@@ -166,6 +168,42 @@ spec:
         publish: publishPolicy({ branch: 'image-updates' }),
       },
     ]);
+  });
+
+  it("writes an image-list entry without alias to argocd-image-updater's image.name and image.tag", async () => {
+    const files = memoryChartFiles({
+      'apps/web.yaml': application('web', { 'image-list': 'nginx:~1.26, api=org/api' }),
+    });
+    const settings = await load(files);
+    const helm = settings.targets[0]?.images.map((entry) => [entry.alias, entry.helm]);
+    expect(helm).toEqual([
+      ['nginx', { imageName: 'image.name', imageTag: 'image.tag', imageSpec: undefined }],
+      ['api', { imageName: 'api.image', imageTag: 'api.tag', imageSpec: undefined }],
+    ]);
+  });
+
+  it('lets helm annotations override the defaults of an entry without alias', async () => {
+    const files = memoryChartFiles({
+      'apps/web.yaml': application('web', {
+        'image-list': 'nginx:~1.26',
+        'nginx.helm.image-tag': 'nginx.version',
+      }),
+    });
+    const settings = await load(files);
+    expect(settings.targets[0]?.images[0]?.helm).toEqual({
+      imageName: 'image.name',
+      imageTag: 'nginx.version',
+      imageSpec: undefined,
+    });
+  });
+
+  it('refuses two entries without alias in one Application: both would write image.tag', async () => {
+    const files = memoryChartFiles({
+      'apps/web.yaml': application('web', { 'image-list': 'nginx, org/redis' }),
+    });
+    await expect(load(files)).rejects.toThrow(
+      'target web: images `nginx` and `redis` both write the helm key `image.name`',
+    );
   });
 
   it.each([

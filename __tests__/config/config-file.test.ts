@@ -166,9 +166,48 @@ targets:
     });
     await loadSettings(defaultInputs(), files, {}, logger, noRunnerFiles);
     expect(logger.warnings).toEqual([
-      'target envs: environment `prd` has overrides but no file matches `env/*/values.yaml` in a directory of that name (found: dev, prod). Did you mean `prod`?',
+      'target envs: environment `prd` has overrides but no file matching `env/*/values.yaml` belongs to it (environments found: dev, prod). Did you mean `prod`?',
     ]);
   });
+
+  it('names environments by every wildcard of a nested glob, and matches their keys by the same names', async () => {
+    const text = `images:
+  app: org/app
+targets:
+  - name: charts
+    type: values
+    files: charts/*/env/*/values.yaml
+    environments:
+      web/prod: { mode: merge }
+      web/qa: {}
+      web/qas: {}
+`;
+    const logger = recordingLogger();
+    const files = memoryChartFiles({
+      [CONFIG]: text,
+      'charts/web/env/qa/values.yaml': 'app: {}\n',
+      'charts/web/env/prod/values.yaml': 'app: {}\n',
+    });
+    const settings = await loadSettings(defaultInputs(), files, {}, logger, noRunnerFiles);
+    const target = settings.targets[0] as ValuesTarget;
+    expect([...target.environments.keys()]).toEqual(['web/prod', 'web/qa', 'web/qas']);
+    expect(target.environments.get('web/prod')?.publish.mode).toBe('merge');
+    // One warning for the key that names no file, and none for the keys that do.
+    expect(logger.warnings).toEqual([
+      'target charts: environment `web/qas` has overrides but no file matching `charts/*/env/*/values.yaml` belongs to it (environments found: web/prod, web/qa). Did you mean `web/qa`?',
+    ]);
+  });
+
+  it.each(['web//qa', '/web', 'web/', 'web/../qa', 'web qa'])(
+    'refuses the environment key %s, naming the file and line',
+    async (name) => {
+      const text = `images:\n  app: org/app\ntargets:\n  - name: t\n    type: values\n    files: charts/*/env/*/values.yaml\n    environments:\n      "${name}": {}\n`;
+      await expect(load(text)).rejects.toThrow(
+        `${CONFIG}:8: target \`t\` environment`.slice(0, 0) +
+          `environment name \`${name}\` is not a directory name`,
+      );
+    },
+  );
 
   it('prefers the file over the images input, with a warning', async () => {
     const logger = recordingLogger();
@@ -376,12 +415,27 @@ describe('config file → errors with file, line, expected form and did-you-mean
     [
       'misspelt environment key',
       `${HEADER}targets:\n  - name: a\n    type: values\n    files: env/*/values.yaml\n    environments:\n      dev: { reviewer: [sre] }\n`,
-      `${CONFIG}:9: unknown key \`reviewer\` in target \`a\` environment \`dev\`; expected one of \`strategy\`, \`constraint\`, \`allow-tags\`, \`ignore-tags\`, \`platforms\`, \`allow-downgrade\`, \`min-age\`, \`verify\`, \`verify-key\`, \`verify-identity\`, \`verify-identity-regexp\`, \`verify-issuer\`, \`trusted-root\`, \`mode\`, \`merge-method\`, \`labels\`, \`reviewers\`, \`branch\`. Did you mean \`reviewers\`?`,
+      `${CONFIG}:9: unknown key \`reviewer\` in target \`a\` environment \`dev\`; expected one of \`strategy\`, \`constraint\`, \`allow-tags\`, \`ignore-tags\`, \`platforms\`, \`allow-downgrade\`, \`min-age\`, \`verify\`, \`verify-key\`, \`verify-identity\`, \`verify-identity-regexp\`, \`verify-issuer\`, \`trusted-root\`, \`mode\`, \`merge-method\`, \`labels\`, \`reviewers\`, \`branch\`, \`promote-from\`, \`soak\`, \`promote-window\`. Did you mean \`reviewers\`?`,
     ],
     [
       'environments without a glob',
       `${HEADER}targets:\n  - name: a\n    type: values\n    files: values.yaml\n    environments:\n      dev: {}\n`,
       `${CONFIG}:8: target \`a\`: \`environments\` needs a \`*\` in \`files\` (one directory per environment, e.g. \`env/*/values.yaml\`); \`values.yaml\` names a single file.`,
+    ],
+    [
+      'a placeholder other than {alias}',
+      'images:\n  web:\n    repository: org/web\n    helm: { image-tag: "{name}.tag" }\ntargets:\n  - { name: a, type: argocd-override, path: ., app: a, images: [web] }\n',
+      `${CONFIG}:4: helm key \`{name}.tag\` has the placeholder \`{name}\`; the only placeholder is \`{alias}\` (the image alias), e.g. \`{alias}.tag\`.`,
+    ],
+    [
+      'a placeholder with a typo',
+      'images:\n  web:\n    repository: org/web\n    helm: { image-spec: "{alias}.{Alias}" }\ntargets:\n  - { name: a, type: argocd-override, path: ., app: a, images: [web] }\n',
+      `${CONFIG}:4: helm key \`{alias}.{Alias}\` has the placeholder \`{Alias}\`;`,
+    ],
+    [
+      'two images writing one helm key',
+      'images:\n  web: { repository: org/web, helm: { image-tag: image.tag } }\n  api: { repository: org/api, helm: { image-tag: image.tag } }\ntargets:\n  - { name: a, type: argocd-override, path: ., app: a, images: [web, api] }\n',
+      `${CONFIG}:5: target a: images \`web\` and \`api\` both write the helm key \`image.tag\`, so each run would overwrite the other;`,
     ],
     [
       'duplicate keys',

@@ -4,7 +4,7 @@ import { loadSettings } from '../../src/config/load.js';
 import type { Settings, TargetSettings } from '../../src/config/settings.js';
 import { ConfigurationError } from '../../src/core/errors.js';
 import { memoryChartFiles, recordingLogger } from './chart-files.js';
-import { ANY, image, publishPolicy } from './expected.js';
+import { ANY, compiledPattern, image, publishPolicy } from './expected.js';
 
 const noRunnerFiles = (): undefined => undefined;
 
@@ -90,7 +90,7 @@ describe('inputs → settings', () => {
             allowTags: {
               kind: 'regexp',
               source: '^(latest|stable)$',
-              pattern: /^(latest|stable)$/,
+              pattern: compiledPattern,
             },
           }),
           image('b', '127.0.0.1:5000/org/b', {
@@ -99,7 +99,7 @@ describe('inputs → settings', () => {
             allowTags: {
               kind: 'regexp',
               source: '^(latest|stable)$',
-              pattern: /^(latest|stable)$/,
+              pattern: compiledPattern,
             },
           }),
         ],
@@ -238,6 +238,7 @@ describe('inputs → settings', () => {
       'insecure-registries': '127.0.0.1:5000, registry.local',
       'registry-concurrency': '4',
       'request-budget': '200',
+      'registry-listings': 'false',
       cache: 'false',
       'dispatch-types': 'image-pushed, build-done',
     });
@@ -248,6 +249,7 @@ describe('inputs → settings', () => {
       concurrency: 4,
       requestBudget: 200,
       timeoutMs: 30_000,
+      listings: false,
       cache: false,
     });
     expect(settings.dispatchTypes).toEqual(['image-pushed', 'build-done']);
@@ -379,7 +381,7 @@ describe('inputs → errors', () => {
     [
       'bad helm key',
       { ...EXAMPLE, 'helm-image-tag': '{alias}..tag' },
-      'input helm-image-tag: helm key "frontend..tag" is not a dotted key path: part 2 is empty; write it like frontend.image, with \\. for a dot inside a key',
+      'input helm-image-tag: helm key "frontend..tag" is not a dotted key path: part 2 is empty; write it like frontend.image, with \\. for a dot inside a key and [1] for a list element',
     ],
     [
       'concurrency 0',

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { defaultInputs, type RawInputs } from '../../src/config/inputs.js';
 import { loadGitHubSettings, loadRegistrySettings, loadSettings } from '../../src/config/load.js';
+import type { RegistryCredential } from '../../src/config/settings.js';
 import { ConfigurationError } from '../../src/core/errors.js';
 import { memoryChartFiles, recordingLogger } from './chart-files.js';
 
@@ -32,7 +33,11 @@ describe('loadRegistrySettings', () => {
       runnerFiles({ '/home/runner/.docker/config.json': DOCKER_CONFIG, '/runner/ca.pem': PEM }),
     );
     expect(
-      settings.credentials.map(({ host, username, password }) => [host, username, password]),
+      (settings.credentials as RegistryCredential[]).map(({ host, username, password }) => [
+        host,
+        username,
+        password,
+      ]),
     ).toEqual([
       ['127.0.0.1:5000', 'ci', 'local-secret'],
       ['harbor.internal', 'robot', 'harbor-secret'],
@@ -49,7 +54,9 @@ describe('loadRegistrySettings', () => {
       { GITHUB_TOKEN: 'from-env' },
       () => undefined,
     );
-    expect(fromEnv.credentials.map((credential) => credential.password)).toEqual(['from-env']);
+    expect(
+      (fromEnv.credentials as RegistryCredential[]).map((credential) => credential.password),
+    ).toEqual(['from-env']);
     const cli = loadRegistrySettings(defaultInputs(), {}, () => undefined);
     expect(cli.credentials).toEqual([]);
   });

@@ -57,7 +57,7 @@ describe('verification settings', () => {
       issuer: 'https://token.actions.githubusercontent.com',
       identity: { kind: 'regexp', source: '^https://github\\.com/acme/web/' },
     });
-    expect(target.environments.get('dev')?.images[0]?.verification.methods).toEqual([]);
+    expect(target.environments.get('dev')?.images[0]?.verification?.methods).toEqual([]);
   });
 
   it('reads the inputs, a comma separated list meaning all must hold', async () => {
@@ -135,6 +135,8 @@ describe('verification settings', () => {
   it.each(errors)('refuses %s', async (_name, inputs, message) => {
     const attempt = load({}, { images: 'web=ghcr.io/acme/web', 'app-name': 'example', ...inputs });
     await expect(attempt).rejects.toBeInstanceOf(ConfigurationError);
-    await expect(load({}, { images: 'web=ghcr.io/acme/web', 'app-name': 'example', ...inputs })).rejects.toThrow(message);
+    await expect(
+      load({}, { images: 'web=ghcr.io/acme/web', 'app-name': 'example', ...inputs }),
+    ).rejects.toThrow(message);
   });
 });

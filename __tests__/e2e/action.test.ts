@@ -1,7 +1,7 @@
 /**
  * The bundled action (`dist/index.js`) run the way the Actions runner runs it, on Node 20 and on
  * Node 24, against a real registry and the git-backed GitHub API server. Build first:
- * `npm run build`.
+ * `npm run bundle`.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';

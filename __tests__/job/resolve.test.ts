@@ -16,6 +16,7 @@ import type {
   TagMetadata,
 } from '../../src/registry/types.js';
 import { resolveImage, resolvePayloadTag } from '../../src/job/resolve.js';
+import { parseAllowTags } from '../../src/strategy/filter.js';
 import { digestFor, imageWith, metadataOf } from '../strategy/fixtures.js';
 
 const reference: ImageReference = {
@@ -144,11 +145,8 @@ function resolvePayload(
   });
 }
 
-const regexp = (source: string): TagPolicy['allowTags'] => ({
-  kind: 'regexp',
-  source,
-  pattern: new RegExp(source),
-});
+const regexp = (source: string): TagPolicy['allowTags'] =>
+  parseAllowTags(`regexp:${source}`, { source: 'input allow-tags' });
 
 describe('resolveImage — newest-build', () => {
   it('chooses by build time, not by name, and fetches metadata of every kept tag once', async () => {

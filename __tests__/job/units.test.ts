@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { ImageSettings, PublishPolicy, TargetSettings } from '../../src/config/settings.js';
 import type { ChartFiles } from '../../src/core/files.js';
 import { silentLogger, type Logger } from '../../src/core/logging.js';
-import { environmentName, expandUnits } from '../../src/job/units.js';
+import { expandUnits } from '../../src/job/units.js';
 
 const publish: PublishPolicy = {
   mode: 'pull-request',
@@ -17,7 +17,8 @@ const frontend = { alias: 'frontend', repository: 'lyzhang1999/frontend' } as Im
 function filesOf(paths: string[]): ChartFiles {
   return {
     read: (file) => Promise.resolve(paths.includes(file) ? '' : undefined),
-    glob: (pattern) => Promise.resolve(paths.filter((file) => picomatch(pattern)(file)).sort()),
+    glob: (pattern) =>
+      Promise.resolve(paths.filter((file) => picomatch(pattern, { dot: true })(file)).sort()),
   };
 }
 
@@ -25,17 +26,6 @@ function recordingLogger(): Logger & { warnings: string[] } {
   const warnings: string[] = [];
   return { ...silentLogger, warning: (message) => warnings.push(message), warnings };
 }
-
-describe('environmentName', () => {
-  it.each([
-    ['helm-env/env/*/values.yaml', 'helm-env/env/dev/values.yaml', 'dev'],
-    ['envs/*.yaml', 'envs/prod.yaml', 'prod'],
-    ['charts/*/env/*/values.yaml', 'charts/web/env/qa/values.yaml', 'web'],
-    ['env/*/values.yaml', 'env/staging/values.yaml', 'staging'],
-  ])('%s + %s → %s', (glob, file, name) => {
-    expect(environmentName(glob, file)).toBe(name);
-  });
-});
 
 describe('expandUnits', () => {
   it('an override target is one unit writing .argocd-source-<app>.yaml and reading values.yaml', async () => {
@@ -62,6 +52,45 @@ describe('expandUnits', () => {
       ['helm/.argocd-source-example.yaml', 'helm/values.yaml', undefined],
       ['.argocd-source-root.yaml', 'values.yaml', undefined],
     ]);
+  });
+
+  it.each([
+    [
+      'one other override file: a warning naming it',
+      ['helm/.argocd-source-exmaple.yaml', 'helm/values.yaml'],
+      [
+        'target example: helm/.argocd-source-example.yaml does not exist, but helm/.argocd-source-exmaple.yaml does: is the application named `exmaple` rather than `example`? The update creates helm/.argocd-source-example.yaml, which Argo CD reads only for an application named `example`.',
+      ],
+    ],
+    [
+      'its own override file',
+      ['helm/.argocd-source-example.yaml', 'helm/.argocd-source-other.yaml'],
+      [],
+    ],
+    [
+      'two other override files: no guess',
+      ['helm/.argocd-source-a.yaml', 'helm/.argocd-source-b.yaml'],
+      [],
+    ],
+    ['no override file: a new application', ['helm/values.yaml'], []],
+  ])('an override target with %s', async (_name, paths, warnings) => {
+    const logger = recordingLogger();
+    const units = await expandUnits(
+      [
+        {
+          type: 'argocd-override',
+          name: 'example',
+          chartPath: 'helm',
+          app: 'example',
+          images: [frontend],
+          publish,
+        },
+      ],
+      filesOf(paths),
+      logger,
+    );
+    expect(units.map((unit) => unit.file)).toEqual(['helm/.argocd-source-example.yaml']);
+    expect(logger.warnings).toEqual(warnings);
   });
 
   it('a values glob gives one unit per environment directory, with per-environment overrides', async () => {
@@ -101,8 +130,61 @@ describe('expandUnits', () => {
       ['prod', 'helm-env/env/prod/values.yaml', 'merge', 'lyzhang1999/frontend-prod'],
       ['staging', 'helm-env/env/staging/values.yaml', 'pull-request', 'lyzhang1999/frontend'],
     ]);
+    // A key that names no file (qa) is reported once, by the settings loader, not here.
+    expect(logger.warnings).toEqual([]);
+  });
+
+  it('two wildcards name two environments: charts/web/env/qa and charts/web/env/prod are both updated', async () => {
+    const target: TargetSettings = {
+      type: 'values',
+      name: 'charts',
+      files: 'charts/*/env/*/values.yaml',
+      images: [frontend],
+      publish,
+      environments: new Map([
+        ['web/prod', { images: [frontend], publish: { ...publish, mode: 'merge' } }],
+      ]),
+    };
+    const logger = recordingLogger();
+    const units = await expandUnits(
+      [target],
+      filesOf([
+        'charts/web/env/qa/values.yaml',
+        'charts/web/env/prod/values.yaml',
+        'charts/api/env/prod/values.yaml',
+      ]),
+      logger,
+    );
+    expect(units.map((unit) => [unit.environment, unit.file, unit.publish.mode])).toEqual([
+      ['api/prod', 'charts/api/env/prod/values.yaml', 'pull-request'],
+      ['web/prod', 'charts/web/env/prod/values.yaml', 'merge'],
+      ['web/qa', 'charts/web/env/qa/values.yaml', 'pull-request'],
+    ]);
+    expect(logger.warnings).toEqual([]);
+  });
+
+  it('two files of one environment (prod.yaml and prod.yml) are reported by name, and one is used', async () => {
+    const logger = recordingLogger();
+    const units = await expandUnits(
+      [
+        {
+          type: 'values',
+          name: 'envs',
+          files: 'envs/*.{yaml,yml}',
+          images: [frontend],
+          publish,
+          environments: new Map(),
+        },
+      ],
+      filesOf(['envs/prod.yaml', 'envs/prod.yml', 'envs/dev.yaml']),
+      logger,
+    );
+    expect(units.map((unit) => [unit.environment, unit.file])).toEqual([
+      ['dev', 'envs/dev.yaml'],
+      ['prod', 'envs/prod.yaml'],
+    ]);
     expect(logger.warnings).toEqual([
-      'Target "environments": environment "qa" is configured but no file matching helm-env/env/*/values.yaml belongs to it.',
+      'target envs: envs/prod.yml and envs/prod.yaml both belong to environment `prod`; only envs/prod.yaml is updated. Keep one values file per environment.',
     ]);
   });
 

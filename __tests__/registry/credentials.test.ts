@@ -1,10 +1,12 @@
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { RegistryCredential } from '../../src/config/settings.js';
 import { ConfigurationError } from '../../src/core/errors.js';
 import {
   CredentialStore,
   credentialSecrets,
   ghcrCredential,
+  isHelperRule,
   parseCredentialLines,
   readDockerConfig,
 } from '../../src/registry/credentials.js';
@@ -114,7 +116,9 @@ describe('readDockerConfig', () => {
     ['no file', { HOME: '/home/u' }, {}, []],
     ['no HOME', {}, {}, []],
   ])('%s', (_name, env, content, expected) => {
-    const credentials = readDockerConfig(env, files(content));
+    const credentials = readDockerConfig(env, files(content)).filter(
+      (source) => !isHelperRule(source),
+    ) as RegistryCredential[];
     expect(
       credentials.map(({ host, username, password }) => ({ host, username, password })),
     ).toEqual(expected);
@@ -171,8 +175,8 @@ describe('CredentialStore', () => {
     ['127.0.0.1:5000', 'local'],
     ['127.0.0.1:5001', undefined],
     ['quay.io', undefined],
-  ])('%s → %s', (host, username) => {
-    expect(store.find(host)?.username).toBe(username);
+  ])('%s → %s', async (host, username) => {
+    expect((await store.find(host))?.username).toBe(username);
   });
 });
 

@@ -1,5 +1,5 @@
 /**
- * The bundled action (`dist/index.js`, build with `npm run build`) against a real registry and the
+ * The bundled action (`dist/index.js`, build with `npm run bundle`) against a real registry and the
  * git-backed GitHub API server, for the fault and secret suites: a chart with one override file,
  * helpers to read every updater branch with plain git, and the run's full text for assertions.
  */

@@ -68,7 +68,7 @@ export interface CliRun {
  * process, capturing what it writes. Tests in one file run one after another, so swapping the
  * stream writers for the duration of one call is safe.
  */
-export async function runCli(argv: readonly string[]): Promise<CliRun> {
+export async function runCli(argv: readonly string[], now?: () => Date): Promise<CliRun> {
   const out: string[] = [];
   const err: string[] = [];
   const stdoutWrite = process.stdout.write.bind(process.stdout);
@@ -82,7 +82,7 @@ export async function runCli(argv: readonly string[]): Promise<CliRun> {
   process.stdout.write = capture(out);
   process.stderr.write = capture(err);
   try {
-    const exitCode = await main(argv);
+    const exitCode = await main(argv, undefined, now);
     return { exitCode, stdout: out.join(''), stderr: err.join('') };
   } finally {
     process.stdout.write = stdoutWrite;

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigurationError } from '../../src/core/errors.js';
 import {
   filterTags,
-  globToRegExp,
+  compileGlob,
   isValidOciTag,
   parseAllowTags,
 } from '../../src/strategy/filter.js';
@@ -83,7 +83,7 @@ describe('parseAllowTags', () => {
   });
 });
 
-describe('globToRegExp (Go filepath.Match semantics, as argocd-image-updater ignore-tags)', () => {
+describe('compileGlob (Go filepath.Match semantics, as argocd-image-updater ignore-tags)', () => {
   it.each([
     // argocd-image-updater's table: `tag?` ignores tag1 but not tag10
     ['tag?', 'tag1', true],
@@ -111,14 +111,105 @@ describe('globToRegExp (Go filepath.Match semantics, as argocd-image-updater ign
     ['a+b', 'aab', false],
     ['(x)', '(x)', true],
   ])('%j on %j: %s', (glob, tag, matches) => {
-    expect(globToRegExp(glob).test(tag)).toBe(matches);
+    expect(compileGlob(glob).test(tag)).toBe(matches);
   });
 
   it.each(['[abc', '[]', '[z-a]', 'x\\', '[-a]'])('%j is malformed', (glob) => {
-    expect(() => globToRegExp(glob, { source: 'input ignore-tags' })).toThrow(ConfigurationError);
-    expect(() => globToRegExp(glob, { source: 'input ignore-tags' })).toThrow(
+    expect(() => compileGlob(glob, { source: 'input ignore-tags' })).toThrow(ConfigurationError);
+    expect(() => compileGlob(glob, { source: 'input ignore-tags' })).toThrow(
       /input ignore-tags: ignore-tags glob/,
     );
+  });
+});
+
+// Go's regexp (RE2) syntax, as argocd-image-updater reads `regexp:` allow-tags. Each row is what
+// Go's regexp.MustCompile(re).MatchString(tag) answers; JavaScript's RegExp answers differently
+// for the rows marked JS (POSIX classes, \A, \z, \pN, \Q…\E and (?s) are not JavaScript syntax).
+describe('allow-tags regexps behave as Go RE2', () => {
+  it.each([
+    ['[[:digit:]]+$', 'main-123', true], // JS: a class of [:digt characters
+    ['^main-[[:xdigit:]]{7}$', 'main-b99bc73', true], // JS
+    ['^main-[[:xdigit:]]{7}$', 'main-b99bc7z', false],
+    ['^[[:alpha:]]+$', 'release', true], // JS
+    ['[[:^digit:]]', '123', false],
+    ['\\Av1\\.', 'v1.2', true], // JS: \A is a literal A
+    ['\\Av1\\.', 'xv1.2', false],
+    ['^v1\\.[0-9]+\\z', 'v1.20', true], // JS: \z is a literal z
+    ['^v1\\.[0-9]+\\z', 'v1.20z', false],
+    ['^v\\pN+$', 'v123', true], // JS without the u flag: pN is literal
+    ['^\\p{L}+-', 'main-1', true], // JS
+    ['^\\Qv1.2\\E', 'v1.2.3', true], // JS
+    ['^\\Qv1.2\\E', 'v1x2', false],
+    ['(?i)^MAIN-', 'main-abc', true],
+    ['^(?i:MAIN)-[a-f0-9]+$', 'Main-abc', true], // JS (Node 20)
+    ['(?s)^a.b$', 'a_b', true],
+    ['^(?P<sha>[0-9a-f]{7})$', 'b99bc73', true], // JS
+    ['main', 'x-main-y', true],
+    ['^[0-9]+\\.[0-9]+$', '1.20', true],
+    ['^[0-9]+\\.[0-9]+$', '1.20.1', false],
+    ['^main-$', 'main-', true],
+  ])('%j matches %j: %s', (source, tag, matches) => {
+    const matcher = parseAllowTags(`regexp:${source}`, where);
+    expect(matcher.kind === 'regexp' && matcher.pattern.test(tag)).toBe(matches);
+  });
+
+  it.each([
+    ['^main-(?=[a-f0-9])', 'lookahead'],
+    ['^main-(?!dev)', 'negative lookahead'],
+    ['(?<=main-)[a-f0-9]+$', 'lookbehind'],
+    ['^(a)\\1$', 'backreference'],
+    ['^a{1001}$', 'a repeat count above 1000'],
+    ['^main-[', 'an unclosed class'],
+  ])('%j (%s) is a configuration error naming the input, as Go rejects it', (source) => {
+    const attempt = () =>
+      parseAllowTags(`regexp:${source}`, {
+        source: 'annotation argocd-image-updater.argoproj.io/web.allow-tags',
+      });
+    expect(attempt).toThrow(ConfigurationError);
+    expect(attempt).toThrow(
+      /^annotation argocd-image-updater\.argoproj\.io\/web\.allow-tags: allow-tags regular expression .* is invalid in RE2 syntax/,
+    );
+  });
+});
+
+// A backtracking engine needs about 2^n steps for these; RE2 needs a number of steps linear in
+// the tag. The bound is generous (seconds) because the difference is not a constant factor:
+// with a backtracking engine the first row alone would not finish in the lifetime of the machine.
+describe('a tag filter runs in linear time', () => {
+  const hostile = `${'a'.repeat(127)}_`;
+
+  it.each([
+    ['regexp:^([a-z0-9]+-?)+$', hostile],
+    ['regexp:^(a|a)*$', hostile],
+    ['regexp:^(a+)+b', hostile],
+    ['regexp:(x+x+)+y', 'x'.repeat(127)],
+  ])('allow-tags %j against a %#-th hostile tag of 128 characters', (text, tag) => {
+    const matcher = parseAllowTags(text, where);
+    const started = performance.now();
+    expect(filterTags([tag], { allowTags: matcher, ignoreTags: [] }).skipped.notAllowed).toEqual([
+      tag,
+    ]);
+    expect(performance.now() - started).toBeLessThan(5_000);
+  });
+
+  it('a 10 000-character string against a catastrophic pattern completes', () => {
+    const matcher = parseAllowTags('regexp:^([a-z0-9]+-?)+$', where);
+    const long = `${'a'.repeat(10_000)}_`;
+    const started = performance.now();
+    expect(matcher.kind === 'regexp' && matcher.pattern.test(long)).toBe(false);
+    expect(matcher.kind === 'regexp' && matcher.pattern.test(long.slice(0, -1))).toBe(true);
+    expect(performance.now() - started).toBeLessThan(5_000);
+    // The OCI grammar drops such a tag before any pattern sees it.
+    expect(filterTags([long], { allowTags: matcher, ignoreTags: [] }).skipped.invalid).toEqual([
+      long,
+    ]);
+  });
+
+  it('an ignore-tags glob with many stars against a hostile tag', () => {
+    const glob = '*a*a*a*a*a*a*a*a*a*a*a*a*b';
+    const started = performance.now();
+    expect(compileGlob(glob).test('a'.repeat(127))).toBe(false);
+    expect(performance.now() - started).toBeLessThan(5_000);
   });
 });
 

@@ -1,10 +1,7 @@
 import { describe, expect, it } from 'vitest';
 
-import {
-  compareBuildTimes,
-  newestBuildStrategy,
-  parseBuildTime,
-} from '../../src/strategy/newest-build.js';
+import { compareBuildTimes, parseBuildTime } from '../../src/strategy/build-time.js';
+import { newestBuildStrategy } from '../../src/strategy/newest-build.js';
 import { metadataOf, policyWith } from './fixtures.js';
 
 const dated = (entries: readonly [string, string | undefined][]) =>

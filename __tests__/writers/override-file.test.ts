@@ -217,3 +217,21 @@ describe('override file errors', () => {
     expect((thrown as Error).message).toBe(message);
   });
 });
+
+describe('a UTF-8 byte order mark in an override file', () => {
+  it('survives an edit and an appended parameter', () => {
+    const before = '\uFEFFhelm:\n  parameters:\n  - name: a.tag\n    value: x\n';
+    const result = editOverrideFile(
+      before,
+      [
+        { key: 'a.tag', value: 'y1' },
+        { key: 'b.tag', value: 'z1' },
+      ],
+      'helm/.argocd-source-a.yaml',
+    );
+    expect(result.text).toBe(
+      '\uFEFFhelm:\n  parameters:\n  - name: a.tag\n    value: y1\n  - name: b.tag\n    value: z1\n    forcestring: true\n',
+    );
+    expect(readOverrideParameter(result.text, 'b.tag', 'f')).toBe('z1');
+  });
+});

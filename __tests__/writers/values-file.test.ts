@@ -178,7 +178,7 @@ describe('errors leave the file untouched and say what to do', () => {
       'a path that runs into a list',
       'frontend:\n  - a\n',
       'frontend.tag',
-      `${FILE}:2: cannot set frontend.tag: frontend is a list, and helm keys cannot index into lists; point the helm key at a map`,
+      `${FILE}:2: cannot set frontend.tag: frontend is a list; name an element of it with an index, e.g. frontend[0].tag`,
     ],
     [
       'a path that runs into an alias',
@@ -238,13 +238,13 @@ describe('errors leave the file untouched and say what to do', () => {
       'an empty key',
       'a: 1\n',
       '',
-      `${FILE}: helm key "" is not a dotted key path: it is empty; write it like frontend.image, with \\. for a dot inside a key`,
+      `${FILE}: helm key "" is not a dotted key path: it is empty; write it like frontend.image, with \\. for a dot inside a key and [1] for a list element`,
     ],
     [
       'an empty key segment',
       'a: 1\n',
       'a..b',
-      `${FILE}: helm key "a..b" is not a dotted key path: part 2 is empty; write it like frontend.image, with \\. for a dot inside a key`,
+      `${FILE}: helm key "a..b" is not a dotted key path: part 2 is empty; write it like frontend.image, with \\. for a dot inside a key and [1] for a list element`,
     ],
   ])('%s', (_name, text, key, message) => {
     let result: unknown;
@@ -275,5 +275,103 @@ describe('errors leave the file untouched and say what to do', () => {
     expect(() => editValuesFile(text, [{ key: 'a', value: 'v' }], FILE)).toThrow(
       /above the 1048576-byte limit/,
     );
+  });
+});
+
+describe('list indices in helm keys', () => {
+  const IMAGES = [
+    '# two images, one list',
+    'images:',
+    '  - name: web   # the front',
+    '    repository: team/web',
+    '    tag: "1.0"',
+    '  - name: worker',
+    '    repository: team/worker',
+    "    tag: '2.0'   # pinned",
+    'other: [a, {tag: x}]',
+    '',
+  ].join('\n');
+
+  it.each([
+    ['images[1].tag', 'main-2', IMAGES.replace("tag: '2.0'", "tag: 'main-2'")],
+    ['images[0].tag', 'main-1', IMAGES.replace('tag: "1.0"', 'tag: "main-1"')],
+    ['other[1].tag', 'main-3', IMAGES.replace('{tag: x}', '{tag: main-3}')],
+    ['other[0]', 'b', IMAGES.replace('[a,', '[b,')],
+    [
+      'images[1].digest',
+      'sha256:1',
+      IMAGES.replace('  # pinned\n', '  # pinned\n    digest: sha256:1\n'),
+    ],
+  ])('%s = %s edits that element and nothing else', (key, value, after) => {
+    const result = editValuesFile(IMAGES, [{ key, value }], FILE);
+    expect(result.text).toBe(after);
+    expect(readValue(result.text, key, FILE)).toBe(value);
+    // Never a new top-level key spelled like the path.
+    expect(result.text).not.toContain('images[');
+  });
+
+  it('reads the current value of an element', () => {
+    expect(readValue(IMAGES, 'images[1].tag', FILE)).toBe('2.0');
+    expect(readValue(IMAGES, 'images[0].repository', FILE)).toBe('team/web');
+  });
+
+  it.each([
+    [
+      'an index past the end',
+      'images[2].tag',
+      `${FILE}:3: cannot set images[2].tag: images has 2 elements, so [2] is past its end (the first is [0]); correct the index or add the element to the file`,
+    ],
+    [
+      'an index into a map',
+      'images[0].tag[0]',
+      `${FILE}:5: cannot set images[0].tag[0]: images[0].tag holds a string, not a list; change the helm key or the file`,
+    ],
+    [
+      'an index into a scalar key',
+      'other[0].tag',
+      `${FILE}:9: cannot set other[0].tag: other[0] holds a string, not a map; change the helm key or the file`,
+    ],
+    [
+      'a missing list',
+      'sidecars[0].tag',
+      `${FILE}: cannot set sidecars[0].tag: sidecars is not in the file, and a list element cannot be created; add the list sidecars to the file, or correct the helm key`,
+    ],
+    [
+      'an element that is a map',
+      'images[0]',
+      `${FILE}:3: cannot set images[0]: it holds a map, not a single value; point the helm key at a single value inside it`,
+    ],
+  ])('%s is an error naming the file and key, and nothing is written', (_name, key, message) => {
+    expect(() => editValuesFile(IMAGES, [{ key, value: 'v' }], FILE)).toThrow(
+      new ConfigurationError(message.replace(`${FILE}: `, '').replace(/^[^ ]+:\d+: /, ''), {
+        source: FILE,
+        line: /:(\d+): /.exec(message) ? Number(/:(\d+): /.exec(message)?.[1]) : undefined,
+      }),
+    );
+  });
+
+  it('readValue refuses an index past the end too', () => {
+    expect(() => readValue(IMAGES, 'images[5].tag', FILE)).toThrow(
+      'cannot read images[5].tag: images has 2 elements, so [5] is past its end',
+    );
+  });
+
+  it('an alias element is not edited through', () => {
+    const text = 'base: &b {tag: x}\nimages:\n  - *b\n';
+    expect(() => editValuesFile(text, [{ key: 'images[0].tag', value: 'v' }], FILE)).toThrow(
+      'images[0] is an alias (*b), and editing through it would change the anchored map too',
+    );
+  });
+});
+
+describe('a UTF-8 byte order mark', () => {
+  it.each([
+    ['an edited value', '\uFEFFa:\n  tag: x\n', 'a.tag', '\uFEFFa:\n  tag: y1\n'],
+    ['a created key', '\uFEFFa:\n  tag: x\n', 'b.tag', '\uFEFFa:\n  tag: x\nb:\n  tag: y1\n'],
+    ['a file holding only the mark', '\uFEFF', 'a.tag', '\uFEFFa:\n  tag: y1\n'],
+  ])('survives %s', (_name, before, key, after) => {
+    const result = editValuesFile(before, [{ key, value: 'y1' }], FILE);
+    expect(result.text).toBe(after);
+    expect(readValue(result.text, key, FILE)).toBe('y1');
   });
 });

@@ -33,7 +33,7 @@ describe('parseKeyPath', () => {
   ])('%j is refused: %s', (key, reason) => {
     expect(() => parseKeyPath(key, 'values.yaml')).toThrow(
       new ConfigurationError(
-        `helm key "${key}" is not a dotted key path: ${reason}; write it like frontend.image, with \\. for a dot inside a key`,
+        `helm key "${key}" is not a dotted key path: ${reason}; write it like frontend.image, with \\. for a dot inside a key and [1] for a list element`,
         { source: 'values.yaml' },
       ),
     );
@@ -76,5 +76,53 @@ describe('lookupPath', () => {
     ['"a.b":\n  tag: v6\n', 'a\\.b.tag', 'found v6'],
   ])('%j at %s is %s', (text, key, expected) => {
     expect(describeLookup(text, key)).toBe(expected);
+  });
+});
+
+describe('parseKeyPath with list indices', () => {
+  it.each([
+    ['images[1].tag', ['images', 1, 'tag']],
+    ['images[0]', ['images', 0]],
+    ['matrix[0][12].x', ['matrix', 0, 12, 'x']],
+    ['a\\.b[3]', ['a.b', 3]],
+    ['a.b[10].c.d', ['a', 'b', 10, 'c', 'd']],
+  ])('%s is %j, and formats back', (key, segments) => {
+    expect(parseKeyPath(key, 'f')).toEqual(segments);
+    expect(formatKeyPath(segments)).toBe(key);
+  });
+
+  it.each([
+    ['[0].tag', 'the index at position 1 follows no key'],
+    ['a.[0]', 'the index at position 3 follows no key'],
+    ['a[x].tag', 'the [ at position 2 does not start a list index such as [0]'],
+    ['a[-1]', 'the [ at position 2 does not start a list index such as [0]'],
+    ['a[01]', 'the [ at position 2 does not start a list index such as [0]'],
+    ['a[1', 'the [ at position 2 does not start a list index such as [0]'],
+    ['a[1]b', 'the index [1] at position 2 is followed by "b", not "." or "["'],
+    ['a]', 'the ] at position 2 closes no list index'],
+    ['a[1].', 'part 2 is empty'],
+  ])('%j is refused: %s', (key, reason) => {
+    expect(() => parseKeyPath(key, 'values.yaml')).toThrow(
+      `helm key "${key}" is not a dotted key path: ${reason};`,
+    );
+  });
+});
+
+describe('lookupPath with list indices', () => {
+  it.each([
+    ['a:\n  - tag: v1\n  - tag: v2\n', 'a[1].tag', 'found v2'],
+    ['a: [x, y]\n', 'a[0]', 'found x'],
+    ['a: [x]\n', 'a[1]', 'out of range at 1'],
+    ['a: {b: 1}\n', 'a[0]', 'blocked at 1'],
+    ['l: &l [p, q]\na: *l\n', 'a[1]', 'found q'],
+  ])('%j at %s is %s', (text, key, expected) => {
+    const found = lookupPath(parseDocument(text, { merge: true }), parseKeyPath(key, 'f'));
+    const described =
+      found.kind === 'found'
+        ? `found ${isScalar(found.node) ? String(found.node.value) : String(found.node)}`
+        : found.kind === 'missing'
+          ? 'missing'
+          : `${found.kind === 'blocked' ? 'blocked' : 'out of range'} at ${found.index}`;
+    expect(described).toBe(expected);
   });
 });

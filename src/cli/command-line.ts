@@ -69,9 +69,11 @@ export interface CliStreams {
   readonly stderr: { write(text: string): unknown };
 }
 
+/** `now` is the clock of soak times, promotion windows and min-age; tests inject one. */
 export async function main(
   argv: readonly string[],
   streams: CliStreams = { stdout: process.stdout, stderr: process.stderr },
+  now: () => Date = () => new Date(),
 ): Promise<number> {
   const inputOptions = Object.fromEntries(
     INPUT_NAMES.filter((name) => !GITHUB_ONLY.has(name)).map((name) => [
@@ -117,7 +119,7 @@ export async function main(
     inputs: raw,
     env: process.env,
     logger,
-    now: () => new Date(),
+    now,
     dryRun,
     readEvent: async () => ({
       name: typeof values['event-name'] === 'string' ? values['event-name'] : 'workflow_dispatch',

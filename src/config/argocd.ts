@@ -22,6 +22,10 @@ export const ANNOTATION_PREFIX = 'argocd-image-updater.argoproj.io/';
 /** At most this many YAML files are read while looking for manifests. */
 export const MAX_MANIFEST_FILES = 2_000;
 
+/** argocd-image-updater's Helm parameters for an image-list entry without `alias=`. */
+export const UPSTREAM_IMAGE_NAME_KEY = 'image.name';
+export const UPSTREAM_IMAGE_TAG_KEY = 'image.tag';
+
 /** Options argocd-image-updater reads per image (`<alias>.<option>`). */
 const IMAGE_OPTIONS = [
   'update-strategy',
@@ -230,7 +234,16 @@ async function targetsFromManifest(
     const option = (name: string): Located<string> | undefined => annotations.get(`${key}.${name}`);
     const perImage = policyFrom(annotations, `${key}.`);
     const platform = option('platform');
+    // argocd-image-updater writes an entry without `alias=` to its default parameters.
+    const upstreamDefault = (value: string): Located<string> => ({
+      value,
+      location: imageList.location,
+    });
     const helm: HelmFields = {
+      ...(!entry.aliased && {
+        imageName: upstreamDefault(UPSTREAM_IMAGE_NAME_KEY),
+        imageTag: upstreamDefault(UPSTREAM_IMAGE_TAG_KEY),
+      }),
       ...(option('helm.image-name') && { imageName: option('helm.image-name') }),
       ...(option('helm.image-tag') && { imageTag: option('helm.image-tag') }),
       ...(option('helm.image-spec') && { imageSpec: option('helm.image-spec') }),

@@ -1,10 +1,17 @@
 import { LineCounter, isMap, isScalar, isSeq, parseDocument, type Node, type Scalar } from 'yaml';
 import { ConfigurationError, type ConfigLocation } from '../core/errors.js';
+import { ENVIRONMENT_NAME_PATTERN } from './environments.js';
 import { didYouMean } from './did-you-mean.js';
 import type { EnvironmentDraft, ImageDraft, SettingsDraft, TargetDraft } from './draft.js';
 import { checkAlias, checkRepository, parseImageListEntry } from './image-list.js';
 import { checkApplicationName } from './inputs-form.js';
-import type { HelmFields, Located, PolicyFields, PublishFields } from './policy.js';
+import type {
+  HelmFields,
+  Located,
+  PolicyFields,
+  PromotionFields,
+  PublishFields,
+} from './policy.js';
 import { normaliseRepositoryPath } from './repository-path.js';
 import { splitList } from './text-list.js';
 
@@ -25,6 +32,7 @@ const POLICY_KEYS = [
   'trusted-root',
 ] as const;
 const PUBLISH_KEYS = ['mode', 'merge-method', 'labels', 'reviewers', 'branch'] as const;
+const PROMOTION_KEYS = ['promote-from', 'soak', 'promote-window'] as const;
 const TOP_LEVEL_KEYS = ['images', 'targets'] as const;
 const IMAGE_KEYS = ['repository', ...POLICY_KEYS, 'helm'] as const;
 const HELM_KEYS = ['image-name', 'image-tag', 'image-spec'] as const;
@@ -36,6 +44,7 @@ const OVERRIDE_TARGET_KEYS = [
   'images',
   ...POLICY_KEYS,
   ...PUBLISH_KEYS,
+  ...PROMOTION_KEYS,
 ] as const;
 const VALUES_TARGET_KEYS = [
   'name',
@@ -45,8 +54,9 @@ const VALUES_TARGET_KEYS = [
   'environments',
   ...POLICY_KEYS,
   ...PUBLISH_KEYS,
+  ...PROMOTION_KEYS,
 ] as const;
-const ENVIRONMENT_KEYS = [...POLICY_KEYS, ...PUBLISH_KEYS] as const;
+const ENVIRONMENT_KEYS = [...POLICY_KEYS, ...PUBLISH_KEYS, ...PROMOTION_KEYS] as const;
 const TARGET_TYPES = ['argocd-override', 'values'] as const;
 
 const NAME_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -303,6 +313,29 @@ class ConfigFileReader {
     };
   }
 
+  private promotion(entries: Map<string, Entry>, what: string): PromotionFields {
+    const from = entries.get('promote-from');
+    const soak = entries.get('soak');
+    const window = entries.get('promote-window');
+    return {
+      ...(from && {
+        promoteFrom: this.string(
+          from,
+          what,
+          'an environment (`staging`), a target, or `<target>/<environment>`',
+        ),
+      }),
+      ...(soak && { soak: this.string(soak, what, 'a duration such as `2h` or `1d`') }),
+      ...(window && {
+        promoteWindow: this.string(
+          window,
+          what,
+          'days, hours and a time zone such as `Mon-Thu 09:00-16:00 Europe/Berlin`',
+        ),
+      }),
+    };
+  }
+
   private readImages(entry: Entry): Map<string, ImageDraft> {
     const images = new Map<string, ImageDraft>();
     const expected = 'a map from alias to image, e.g. `frontend: { repository: org/frontend }`';
@@ -457,6 +490,7 @@ class ConfigFileReader {
     const location = this.location(node);
     const policy = this.policy(fields, what);
     const publish = this.publish(fields, what);
+    const promotion = this.promotion(fields, what);
     if (knownType === 'argocd-override') {
       const pathEntry = this.required(
         fields,
@@ -481,6 +515,7 @@ class ConfigFileReader {
         images: targetImages,
         policy,
         publish,
+        promotion,
         chartPath: normaliseRepositoryPath(chartPath.value, `${what} \`path\``, chartPath.location),
         app: checkApplicationName(app.value.trim(), app.location),
       };
@@ -509,6 +544,7 @@ class ConfigFileReader {
       images: targetImages,
       policy,
       publish,
+      promotion,
       files,
       environments,
     };
@@ -562,10 +598,10 @@ class ConfigFileReader {
         );
       }
       const name = String((keyNode as Scalar<string | number>).value);
-      if (!NAME_PATTERN.test(name))
+      if (!ENVIRONMENT_NAME_PATTERN.test(name))
         this.fail(
           keyNode,
-          `${what}: environment name \`${name}\` is not a directory name such as \`prod\`.`,
+          `${what}: environment name \`${name}\` is not a directory name such as \`prod\`, or directory names joined by \`/\` such as \`web/prod\` (one per wildcard in \`files\`).`,
         );
       const envWhat = `${what} environment \`${name}\``;
       const value = (pair.value ?? null) as Node | null;
@@ -584,6 +620,7 @@ class ConfigFileReader {
         location: this.location(keyNode),
         policy: this.policy(fields, envWhat),
         publish: this.publish(fields, envWhat),
+        promotion: this.promotion(fields, envWhat),
       };
     });
   }

@@ -1,5 +1,5 @@
 import type { ConfigLocation } from '../core/errors.js';
-import type { HelmFields, PolicyFields, PublishFields } from './policy.js';
+import type { HelmFields, PolicyFields, PromotionFields, PublishFields } from './policy.js';
 import type { WriteBackType } from './settings.js';
 
 /**
@@ -19,6 +19,7 @@ export interface EnvironmentDraft {
   readonly location: ConfigLocation;
   readonly policy: PolicyFields;
   readonly publish: PublishFields;
+  readonly promotion?: PromotionFields;
 }
 
 interface TargetDraftBase {
@@ -28,6 +29,7 @@ interface TargetDraftBase {
   readonly images: readonly ImageDraft[];
   readonly policy: PolicyFields;
   readonly publish: PublishFields;
+  readonly promotion?: PromotionFields;
 }
 
 export interface OverrideTargetDraft extends TargetDraftBase {

@@ -6,6 +6,11 @@ export interface ImageListEntry {
   readonly alias: string;
   readonly repository: string;
   readonly constraint: string | undefined;
+  /**
+   * True for `alias=repository`; false when the alias was taken from the repository's last path
+   * segment (argocd-image-updater then uses its default Helm keys `image.name`/`image.tag`).
+   */
+  readonly aliased: boolean;
 }
 
 /** Aliases become Helm key segments (`{alias}.tag`) and branch names, so no dots or slashes. */
@@ -103,7 +108,7 @@ export function parseImageListEntry(text: string, location: ConfigLocation): Ima
     );
   }
   checkAlias(alias, location);
-  return { alias, repository, constraint };
+  return { alias, repository, constraint, aliased: explicitAlias !== undefined };
 }
 
 /** Parses a comma or newline separated image list; the same alias twice is an error. */

@@ -10,7 +10,7 @@ import {
   type ReadTextFile,
 } from '../registry/credentials.js';
 import { draftFromArgoCd } from './argocd.js';
-import { didYouMean } from './did-you-mean.js';
+import { environmentsOf, unmatchedEnvironmentWarning } from './environments.js';
 import { draftFromConfigFile } from './config-file.js';
 import type { SettingsDraft } from './draft.js';
 import {
@@ -97,10 +97,7 @@ async function loadDraft(
   return draftFromConfigFile(text, configFile, defaultsFromInputs(raw));
 }
 
-/**
- * An environment override whose directory does not exist is most likely a typo (`prd` for
- * `prod`); it is reported, not refused, because the directory may be added later.
- */
+/** An environment override that names no matched file is most likely a typo (ADR 0018). */
 async function warnAboutUnmatchedEnvironments(
   settings: Settings,
   files: ChartFiles,
@@ -108,13 +105,10 @@ async function warnAboutUnmatchedEnvironments(
 ): Promise<void> {
   for (const target of settings.targets) {
     if (target.type !== 'values' || target.environments.size === 0) continue;
-    const found = (await files.glob(target.files)).map((path) => path.split('/').at(-2) ?? '');
+    const found = [...environmentsOf(target.files, await files.glob(target.files)).files.keys()];
     for (const name of target.environments.keys()) {
       if (!found.includes(name)) {
-        logger.warning(
-          `target ${target.name}: environment \`${name}\` has overrides but no file matches \`${target.files}\` ` +
-            `in a directory of that name (found: ${found.length === 0 ? 'none' : found.join(', ')}).${didYouMean(name, found)}`,
-        );
+        logger.warning(unmatchedEnvironmentWarning(target.name, name, target.files, found));
       }
     }
   }
@@ -218,6 +212,11 @@ export function loadRegistrySettings(
     concurrency: parseBoundedInteger(raw, 'registry-concurrency', 64),
     requestBudget: parseBoundedInteger(raw, 'request-budget', 1_000_000),
     timeoutMs: REGISTRY_TIMEOUT_MS,
+    listings: parseBooleanText(
+      raw['registry-listings'],
+      inputLocation('registry-listings'),
+      'registry-listings',
+    ),
     cache: parseBooleanText(raw.cache, inputLocation('cache'), 'cache'),
   });
 }

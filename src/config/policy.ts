@@ -2,9 +2,10 @@ import { ConfigurationError, formatLocation, type ConfigLocation } from '../core
 import { DEFAULT_TRACKED_TAG } from '../strategy/digest.js';
 import { parseKeyPath } from '../writers/yaml-path.js';
 import {
-  globToRegExp,
+  compileGlob,
   isValidOciTag,
   parseAllowTags,
+  parseDuration,
   parseMinAge,
   parseStrategyName,
   validateConstraint,
@@ -19,6 +20,8 @@ import {
 } from '../verify/policy.js';
 import { didYouMean } from './did-you-mean.js';
 import { normaliseRepositoryPath } from './repository-path.js';
+import type { PromotionPolicy } from '../promotion/types.js';
+import { parsePromoteWindow } from '../promotion/window.js';
 import {
   DEFAULT_PLATFORMS,
   type HelmKeys,
@@ -63,6 +66,13 @@ export interface PublishFields {
   readonly labels?: Located<readonly string[]>;
   readonly reviewers?: Located<readonly string[]>;
   readonly branch?: Located<string>;
+}
+
+/** `promote-from`, `soak`, `promote-window` of a target or environment; see src/promotion/. */
+export interface PromotionFields {
+  readonly promoteFrom?: Located<string>;
+  readonly soak?: Located<string>;
+  readonly promoteWindow?: Located<string>;
 }
 
 /** Helm key templates; `{alias}` is replaced by the image alias. */
@@ -154,7 +164,7 @@ export function buildTagPolicy(
       : fields.allowTags;
   const ignoreTags = fields.ignoreTags?.value ?? [];
   // Compiled here only to report a bad glob now; the filter compiles its own copy.
-  for (const glob of ignoreTags) globToRegExp(glob, fields.ignoreTags?.location);
+  for (const glob of ignoreTags) compileGlob(glob, fields.ignoreTags?.location);
   return {
     strategy,
     constraint,
@@ -230,7 +240,16 @@ export function buildPublishPolicy(fields: PublishFields): PublishPolicy {
 
 function expandHelmKey(field: Located<string> | undefined, alias: string): string | undefined {
   if (field === undefined || field.value.trim() === '') return undefined;
-  const key = field.value.trim().split('{alias}').join(alias);
+  const template = field.value.trim();
+  // `{alias}` is the one placeholder; any other (`{name}.tag`) would be written as a literal key.
+  const unknown = /\{[^{}]*\}/.exec(template.split('{alias}').join(''));
+  if (unknown) {
+    throw new ConfigurationError(
+      `helm key \`${template}\` has the placeholder \`${unknown[0]}\`; the only placeholder is \`{alias}\` (the image alias), e.g. \`{alias}.tag\`.`,
+      field.location,
+    );
+  }
+  const key = template.split('{alias}').join(alias);
   // The writers' own parser, so a key accepted here is a key they can follow (`a\.b` included).
   parseKeyPath(key, formatLocation(field.location));
   return key;
@@ -335,5 +354,46 @@ export function buildVerificationPolicy(fields: PolicyFields, subject: string): 
     issuer,
     trustedRoot: source(fields.trustedRoot, 'trusted-root'),
     location: where,
+  };
+}
+
+/**
+ * The promotion policy of one unit from its merged fields, or undefined when it has no
+ * `promote-from`. `soak` and `promote-window` without `promote-from` are refused: they would
+ * silently do nothing.
+ */
+export function buildPromotionPolicy(
+  fields: PromotionFields,
+  subject: string,
+): PromotionPolicy | undefined {
+  const from = fields.promoteFrom;
+  if (from === undefined || from.value.trim() === '') {
+    const stray = fields.soak ?? fields.promoteWindow;
+    if (stray !== undefined) {
+      throw new ConfigurationError(
+        `${subject}: \`${fields.soak ? 'soak' : 'promote-window'}\` needs \`promote-from: <environment>\` (the environment whose history is read).`,
+        stray.location,
+      );
+    }
+    return undefined;
+  }
+  const source = from.value.trim();
+  if (
+    !/^[A-Za-z0-9][A-Za-z0-9._/-]*$/.test(source) ||
+    source.endsWith('/') ||
+    source.includes('//')
+  ) {
+    throw new ConfigurationError(
+      `${subject}: promote-from \`${source}\` is not an environment name; expected \`<environment>\`, \`<target>\` or \`<target>/<environment>\`.`,
+      from.location,
+    );
+  }
+  return {
+    from: source,
+    soakSeconds: fields.soak ? parseDuration(fields.soak.value, 'soak', fields.soak.location) : 0,
+    window: fields.promoteWindow
+      ? parsePromoteWindow(fields.promoteWindow.value, fields.promoteWindow.location)
+      : undefined,
+    location: from.location,
   };
 }

@@ -3,6 +3,7 @@ import type { Logger } from '../core/logging.js';
 import type { ImageDraft, SettingsDraft, TargetDraft } from './draft.js';
 import {
   buildHelmKeys,
+  buildPromotionPolicy,
   buildPublishPolicy,
   buildTagPolicy,
   buildVerificationPolicy,
@@ -98,13 +99,16 @@ function resolveTarget(
   const images = target.images.map((image) =>
     resolveImage(image, [target.policy], subject(image.alias)),
   );
+  checkDistinctHelmKeys(target, images);
   const publish = buildPublishPolicy(mergeFields(defaultPublish, target.publish));
+  const promotion = buildPromotionPolicy(target.promotion ?? {}, `target ${target.name}`);
   if (target.type === 'argocd-override') {
     return {
       type: target.type,
       name: target.name,
       images,
       publish,
+      promotion,
       chartPath: target.chartPath,
       app: target.app,
     };
@@ -120,6 +124,10 @@ function resolveTarget(
         ),
       ),
       publish: buildPublishPolicy(mergeFields(defaultPublish, target.publish, environment.publish)),
+      promotion: buildPromotionPolicy(
+        mergeFields(target.promotion ?? {}, environment.promotion ?? {}),
+        `target ${target.name} environment ${environment.name}`,
+      ),
     });
   }
   return {
@@ -127,9 +135,31 @@ function resolveTarget(
     name: target.name,
     images,
     publish,
+    promotion,
     files: target.files,
     environments,
   };
+}
+
+/** Two images of one target writing one key would overwrite each other's value in every run. */
+function checkDistinctHelmKeys(target: TargetDraft, images: readonly ImageSettings[]): void {
+  const owners = new Map<string, string>();
+  for (const image of images) {
+    const { imageName, imageTag, imageSpec } = image.helm;
+    for (const key of [imageName, imageTag, imageSpec]) {
+      if (key === undefined) continue;
+      const earlier = owners.get(key);
+      if (earlier !== undefined && earlier !== image.alias) {
+        throw new ConfigurationError(
+          `target ${target.name}: images \`${earlier}\` and \`${image.alias}\` both write the helm key \`${key}\`, ` +
+            'so each run would overwrite the other; give each image its own helm keys ' +
+            '(`image-name`/`image-tag`, or an alias with `<alias>.helm.image-name` and `<alias>.helm.image-tag` annotations).',
+          target.location,
+        );
+      }
+      owners.set(key, image.alias);
+    }
+  }
 }
 
 /** A Map that throws on writes: `Object.freeze` does not stop `Map.prototype.set`. */

@@ -1,3 +1,5 @@
+import type { PromotionPolicy } from '../promotion/types.js';
+
 /**
  * The validated, immutable model every other part works from. Inputs, the config file and
  * Argo CD annotations are three spellings of it (see src/config/). Nothing here is read from the
@@ -11,7 +13,7 @@ import type { VerificationPolicy } from '../verify/policy.js';
 export type { MergeMethod, PublishMode, PublishPolicy } from '../core/changes.js';
 
 // The tag-choosing vocabulary belongs to strategy/; settings are built from it.
-export type { StrategyName, TagMatcher, TagPolicy } from '../strategy/policy.js';
+export type { StrategyName, TagMatcher, TagPattern, TagPolicy } from '../strategy/policy.js';
 export { DEFAULT_ALLOW_TAGS } from '../strategy/policy.js';
 
 export type WriteBackType = 'argocd-override' | 'values';
@@ -33,14 +35,16 @@ export interface ImageSettings {
   readonly repository: string;
   readonly policy: TagPolicy;
   readonly helm: HelmKeys;
-  /** What a tag must prove before it is written (signatures, provenance); none by default. */
-  readonly verification: VerificationPolicy;
+  /** What a tag must prove before it is written (signatures, provenance); absent: nothing. */
+  readonly verification?: VerificationPolicy | undefined;
 }
 
 /** Effective settings for one environment of a values target (overrides already applied). */
 export interface EnvironmentSettings {
   readonly images: readonly ImageSettings[];
   readonly publish: PublishPolicy;
+  /** `promote-from` with `soak` and `promote-window`; undefined: the environment follows the registry. */
+  readonly promotion?: PromotionPolicy | undefined;
 }
 
 interface TargetBase {
@@ -48,6 +52,8 @@ interface TargetBase {
   /** Effective images for the target (and for environments without overrides). */
   readonly images: readonly ImageSettings[];
   readonly publish: PublishPolicy;
+  /** Promotion for the target (and for environments without their own); see src/promotion/. */
+  readonly promotion?: PromotionPolicy | undefined;
 }
 
 export interface OverrideTarget extends TargetBase {
@@ -78,10 +84,34 @@ export interface RegistryCredential {
   readonly password: string;
   /** Where it came from, for messages: `input registry-credentials line 2`, `docker config`. */
   readonly source: string;
+  /**
+   * An OAuth2 refresh token (`identitytoken` in the Docker config, or a credential helper's
+   * answer with the user name `<token>`): exchanged at the registry's token realm
+   * (`grant_type=refresh_token`) instead of sending `username`/`password`.
+   */
+  readonly identityToken?: string;
 }
 
+/**
+ * A Docker credential helper named by the Docker config: `credHelpers` (one registry) or
+ * `credsStore` (every registry). `docker-credential-<helper> get` is run when a request to a
+ * matching registry needs credentials.
+ */
+export interface CredentialHelperRule {
+  /** The registry it answers for, as written in `credHelpers`; undefined for `credsStore`. */
+  readonly host: string | undefined;
+  /** The helper's name: the program is `docker-credential-<helper>` on `PATH`. */
+  readonly helper: string;
+  /** Where it came from, for messages: `docker config /home/u/.docker/config.json (credHelpers."gcr.io")`. */
+  readonly source: string;
+}
+
+/** A credential given outright, or a helper to ask for one; the first source for a registry wins. */
+export type CredentialSource = RegistryCredential | CredentialHelperRule;
+
 export interface RegistrySettings {
-  readonly credentials: readonly RegistryCredential[];
+  /** In order of precedence: the input lines, the Docker config, then `GITHUB_TOKEN` for ghcr.io. */
+  readonly credentials: readonly CredentialSource[];
   /** PEM text of extra CA certificates (from `ca-file`), added to Node's roots. */
   readonly caCertificates: string | undefined;
   /** Hosts (`host` or `host:port`) reached over plain HTTP / without TLS verification. */
@@ -92,6 +122,11 @@ export interface RegistrySettings {
   readonly requestBudget: number;
   /** Per-request timeout. */
   readonly timeoutMs: number;
+  /**
+   * Order newest-build candidates with the hosted registries' listing APIs (Docker Hub), reading
+   * manifests only for tags that can win (input `registry-listings`). Absent means on.
+   */
+  readonly listings?: boolean;
   /** Keep immutable tag metadata between runs with the Actions cache (input `cache`). */
   readonly cache: boolean;
 }

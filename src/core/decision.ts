@@ -30,4 +30,23 @@ export interface Decision {
    * provenance builder and source commit), one line per method; absent without verification.
    */
   readonly verification?: readonly string[];
+  /** Set when the value came from another environment's history (`promote-from`). */
+  readonly promotion?: PromotionRecord;
+}
+
+/** Where a promoted value came from and when the next one can follow, for JSON and summaries. */
+export interface PromotionRecord {
+  /** The source environment as configured: `staging`, or `target/environment`. */
+  readonly source: string;
+  /** ISO time since which the promoted value has run in the source. */
+  readonly since: string | undefined;
+  /** The source commit that set it, and its pull request when the subject names one. */
+  readonly commit: string | undefined;
+  readonly pullRequest: number | undefined;
+  /** ISO time at which the source's newer values will have soaked, when there are some. */
+  readonly eligibleAt: string | undefined;
+  /** The same, as shown to people (`2026-12-04 08:00 UTC`). */
+  readonly eligibleAtText: string | undefined;
+  /** ISO time the promotion window opens, when a promotion waits for it. */
+  readonly heldUntil: string | undefined;
 }

@@ -1,6 +1,7 @@
 import type { ChartFiles } from './files.js';
 import type { ChangeSet, PublishResult } from './changes.js';
 import type { Unit } from '../job/units.js';
+import type { HistoryProvider } from '../promotion/history.js';
 
 /** What one attempt at a unit sees: the base files, and the files of its open pull request. */
 export interface UnitSnapshot {
@@ -24,4 +25,9 @@ export interface Workspace {
   publish(changeSet: ChangeSet, snapshot: UnitSnapshot): Promise<PublishResult>;
   /** True for the error `publish` throws when another writer moved a ref first. */
   isConflict(error: unknown): boolean;
+  /**
+   * The base branch's history, for `promote-from`. Called only when promotion is configured;
+   * `why` names the promoted unit for the error a workspace without history throws.
+   */
+  history?(why: string): Promise<HistoryProvider>;
 }

@@ -4,11 +4,11 @@ import type { Trigger } from './events.js';
 import type { Logger } from '../core/logging.js';
 import { parseImageReference } from '../registry/reference.js';
 import type { ImageReference, RegistryClient } from '../registry/types.js';
-import { resolveImage, resolvePayloadTag } from './resolve.js';
+import { checkPayloadTag, resolveImage, resolvePayloadTag } from './resolve.js';
 import { candidateVerification } from './resolve/verification.js';
 import type { ChartFiles } from '../core/files.js';
 import { loadVerificationMaterial } from '../verify/material.js';
-import { isVerifying } from '../verify/policy.js';
+import { NO_VERIFICATION, isVerifying } from '../verify/policy.js';
 import { ImageVerifier } from '../verify/verifier.js';
 import { filterTags } from '../strategy/filter.js';
 import type { Decision } from '../core/decision.js';
@@ -19,6 +19,10 @@ import { editOverrideFile, readOverrideParameter } from '../writers/override-fil
 import type { ValueChange, WriteResult } from '../writers/types.js';
 import { editValuesFile, readValue } from '../writers/values-file.js';
 import type { Workspace } from '../core/workspace.js';
+import { ConfigurationError } from '../core/errors.js';
+import { cachedHistory } from '../promotion/history.js';
+import { linkPromotionSources } from './promotion-sources.js';
+import { promoteUnit, type ImageOutcome, type PromotionContext } from './promote.js';
 
 export interface JobOptions {
   readonly settings: Settings;
@@ -72,7 +76,20 @@ export async function runJob(options: JobOptions): Promise<JobReport> {
   const base = await workspace.baseFiles();
   // Keys and trust roots are configuration: a missing one stops the run before any request.
   const verifier = await openVerifier(settings, base, options);
-  let units = await expandUnits(settings.targets, base, logger);
+  const units = await expandUnits(settings.targets, base, logger);
+  // Promotion sources are checked here: after the environments are known from the files,
+  // before any registry request.
+  const promotions = new Map<Unit, PromotionContext>();
+  const sources = linkPromotionSources(units);
+  const [firstPromoted] = sources.keys();
+  if (firstPromoted !== undefined) {
+    const why = `${unitLabel(firstPromoted)} has promote-from ${firstPromoted.promotion?.from ?? ''}`;
+    if (workspace.history === undefined) {
+      throw new ConfigurationError(`${why}, but this workspace cannot read history.`);
+    }
+    const history = cachedHistory(await workspace.history(why));
+    for (const [unit, source] of sources) promotions.set(unit, { source, history });
+  }
   const references = new Map<string, ImageReference>();
   for (const image of settings.images.values()) {
     references.set(image.repository, parseImageReference(image.repository));
@@ -81,9 +98,31 @@ export async function runJob(options: JobOptions): Promise<JobReport> {
     references.get(image.repository) ?? parseImageReference(image.repository);
 
   let payload: { tag: string; digest: string | undefined } | undefined;
+  // Each unit with the images this run decides: all of them, or those an image event names.
+  let work = units.map((unit) => ({ unit, deciding: unit.images }));
   if (trigger.kind === 'image') {
-    units = await validatePayload(trigger, units, referenceOf, { ...options, registry }, verifier);
+    const accepted = await validatePayload(
+      trigger,
+      units,
+      referenceOf,
+      { ...options, registry },
+      verifier,
+    );
+    work = accepted.map((narrowed) => ({
+      unit: units.find(
+        (unit) => unit.target === narrowed.target && unit.environment === narrowed.environment,
+      ) as Unit,
+      deciding: narrowed.images,
+    }));
     payload = { tag: trigger.tag, digest: trigger.digest };
+    // An image event moves the environments that follow the registry; promoted ones move on
+    // scheduled runs and pushes, when the source's history says the value has soaked.
+    for (const unit of units.filter((candidate) => candidate.promotion !== undefined)) {
+      logger.info(
+        `${unitLabel(unit)}: promoted from ${unit.promotion?.from ?? ''}; an image event does not move it (it moves on scheduled runs and pushes to the base branch).`,
+      );
+    }
+    work = work.filter(({ unit }) => unit.promotion === undefined);
   }
 
   const report = {
@@ -93,13 +132,15 @@ export async function runJob(options: JobOptions): Promise<JobReport> {
     results: [] as PublishResult[],
     errors: [] as JobError[],
   };
-  for (const unit of units) {
+  for (const { unit, deciding } of work) {
     try {
       const outcome = await processUnit(
         unit,
+        deciding,
         { ...options, registry },
         referenceOf,
         payload,
+        promotions.get(unit),
         verifier,
       );
       report.decisions.push(...outcome.decisions);
@@ -175,7 +216,7 @@ async function validatePayload(
   // Existence and digest are properties of the registry, not of a unit: check them once, up front.
   const first = accepted[0] as Unit;
   const image = first.images[0] as ImageSettings;
-  await resolvePayloadTag({
+  await checkPayloadTag({
     image,
     reference: referenceOf(image),
     current: undefined,
@@ -198,11 +239,19 @@ interface UnitOutcome {
   readonly result: PublishResult;
 }
 
+/**
+ * Decides `deciding` (the unit's images, or those an image event names), writes the file and
+ * publishes. An image of the unit that this run does not decide — not named by the event, or
+ * failed — keeps the value the unit's branch already proposes: the branch is rebuilt from the
+ * base, and without this a run for one image would revert another image's pending update.
+ */
 async function processUnit(
   unit: Unit,
+  deciding: readonly ImageSettings[],
   options: JobOptions,
   referenceOf: (image: ImageSettings) => ImageReference,
   payload: { tag: string; digest: string | undefined } | undefined,
+  promotion: PromotionContext | undefined,
   verifier: ImageVerifier | undefined,
 ): Promise<UnitOutcome> {
   const { workspace, logger } = options;
@@ -223,34 +272,64 @@ async function processUnit(
     const decisionByKey = new Map<string, Decision>();
     // Images of a unit are independent: resolve them at once (the HTTP layer bounds requests
     // per host), then apply the results in configuration order.
-    const outcomes = await Promise.all(
-      unit.images.map(async (image) => {
-        try {
-          const current = readCurrent(unit, image, text, fallback);
-          const pending =
+    const outcomes: ImageOutcome[] = promotion
+      ? await promoteUnit({
+          unit,
+          context: promotion,
+          current: (image) => readCurrent(unit, image, text, fallback),
+          pending: (image) =>
             pendingText === undefined
               ? undefined
-              : readCurrent(unit, image, pendingText, undefined);
-          const common = {
-            image,
-            reference: referenceOf(image),
-            current,
-            pending,
-            client: options.registry,
-            logger,
-            now: options.now,
-            verification:
-              verifier && candidateVerification(verifier, referenceOf(image), image.verification),
-          };
-          const decision = payload
-            ? await resolvePayloadTag({ ...common, tag: payload.tag, digest: payload.digest })
-            : await resolveImage(common);
-          return { image, decision };
-        } catch (error) {
-          return { image, error };
-        }
-      }),
-    );
+              : readCurrent(unit, image, pendingText, undefined),
+          readSource: (sourceText) => {
+            const values = new Map<string, string | undefined>();
+            for (const image of promotion.source.images) {
+              let value: string | undefined;
+              try {
+                value = readCurrent(promotion.source, image, sourceText, undefined);
+              } catch {
+                // A version of the source that cannot be read holds no value to promote.
+                value = undefined;
+              }
+              values.set(image.alias, value);
+            }
+            return values;
+          },
+          referenceOf,
+          client: options.registry,
+          logger,
+          now: options.now,
+        })
+      : await Promise.all(
+          deciding.map(async (image) => {
+            try {
+              const current = readCurrent(unit, image, text, fallback);
+              const pending =
+                pendingText === undefined
+                  ? undefined
+                  : readCurrent(unit, image, pendingText, undefined);
+              const common = {
+                image,
+                reference: referenceOf(image),
+                current,
+                pending,
+                client: options.registry,
+                logger,
+                now: options.now,
+                verification:
+                  verifier &&
+                  candidateVerification(verifier, referenceOf(image), image.verification),
+              };
+              const decision = payload
+                ? await resolvePayloadTag({ ...common, tag: payload.tag, digest: payload.digest })
+                : await resolveImage(common);
+              return { image, decision };
+            } catch (error) {
+              return { image, error };
+            }
+          }),
+        );
+    const decided = new Set<ImageSettings>();
     for (const outcome of outcomes) {
       const { image } = outcome;
       if (outcome.decision === undefined) {
@@ -265,12 +344,101 @@ async function processUnit(
         continue;
       }
       const { decision } = outcome;
+      decided.add(image);
       decisions.push({ target: unit.target, environment: unit.environment, decision });
-      if (decision.changed && decision.chosen !== undefined) {
-        for (const change of changesFor(image, decision.chosen)) {
-          changes.push(change);
-          decisionByKey.set(change.key, decision);
+    }
+    // Images the event does not name: the value the branch proposes is checked like an event's
+    // tag (filters, existence, no downgrade against the base), so a base that moved past it wins.
+    const kept = new Map<ImageSettings, Decision>();
+    const unsure = new Set<ImageSettings>();
+    if (pendingText !== undefined) {
+      const others = unit.images.filter((image) => !deciding.includes(image));
+      await Promise.all(
+        others.map(async (image) => {
+          const current = readCurrent(unit, image, text, fallback);
+          const proposed = readCurrent(unit, image, pendingText, undefined);
+          const tag = proposed?.split('@')[0];
+          if (proposed === undefined || proposed === current || tag === undefined || tag === '')
+            return;
+          const where = `${unitLabel(unit)}: ${image.alias} (${image.repository})`;
+          try {
+            const decision = await resolvePayloadTag({
+              image,
+              reference: referenceOf(image),
+              current,
+              pending: undefined,
+              tag,
+              digest: undefined,
+              client: options.registry,
+              logger: { ...logger, info: (message) => logger.debug(message) },
+              now: options.now,
+              fields: {
+                tag: `the value on the branch of the open pull request`,
+                digest: 'its digest',
+              },
+            });
+            const keeps = decision.changed && decision.chosen === proposed;
+            const reason = keeps
+              ? `keeps ${proposed} that the open pull request proposes (this run was started for another image)`
+              : decision.reason;
+            logger.info(`${where}: ${reason}`);
+            kept.set(image, { ...decision, reason });
+          } catch (error) {
+            if (error instanceof PayloadError) {
+              logger.warning(
+                `${where}: ${errorMessage(error).replace(/; nothing was written$/, '')}; the pull request no longer proposes it.`,
+              );
+              return;
+            }
+            logger.warning(
+              `${where}: ${proposed} on the open pull request could not be checked (${errorMessage(error)}); it is kept as it is.`,
+            );
+            unsure.add(image);
+          }
+        }),
+      );
+    }
+
+    const carriedDecisions: Decision[] = [];
+    // Configuration order, so the file, the title and the body list images the same way in
+    // every run.
+    for (const image of unit.images) {
+      const decision =
+        kept.get(image) ??
+        decisions.find((entry) => entry.decision.alias === image.alias)?.decision;
+      if ((decided.has(image) || kept.has(image)) && decision !== undefined) {
+        if (kept.has(image)) carriedDecisions.push(decision);
+        if (decision.changed && decision.chosen !== undefined) {
+          for (const change of changesFor(image, decision.chosen)) {
+            changes.push(change);
+            decisionByKey.set(change.key, decision);
+          }
         }
+        continue;
+      }
+      // A failed image, or one whose proposed value could not be checked: the branch keeps
+      // exactly what it has for it.
+      const failed = deciding.includes(image) && !decided.has(image);
+      if (pendingText === undefined || !(failed || unsure.has(image))) continue;
+      const carried = carryPending(unit, image, { text, fallback, pendingText });
+      if (carried === undefined) continue;
+      const verbatim: Decision = {
+        alias: image.alias,
+        image: image.repository,
+        current: carried.current,
+        chosen: carried.pending,
+        metadata: undefined,
+        currentMetadata: undefined,
+        changed: true,
+        reason: `keeps ${carried.pending ?? 'the value'} that the open pull request proposes (it could not be ${failed ? 'resolved' : 'checked'} in this run)`,
+        counts: { seen: 0, afterFilter: 0, skipped: {} },
+        tiedWith: [],
+      };
+      logger.info(`${unitLabel(unit)}: ${image.alias} (${image.repository}) ${verbatim.reason}.`);
+      carriedDecisions.push(verbatim);
+      for (const change of carried.changes) {
+        changes.push(change);
+        decisionByKey.set(change.key, verbatim);
       }
     }
 
@@ -299,7 +467,7 @@ async function processUnit(
       publish,
       files: updates.length > 0 ? [{ path: unit.file, content: written.text }] : [],
       updates,
-      decisions: decisions.map((entry) => entry.decision),
+      decisions: [...decisions.map((entry) => entry.decision), ...carriedDecisions],
     };
     try {
       const result = await workspace.publish(changeSet, snapshot);
@@ -322,17 +490,7 @@ function readCurrent(
 ): string | undefined {
   const key = image.helm.imageSpec ?? image.helm.imageTag;
   if (key === undefined) return undefined;
-  const fromFile =
-    text === undefined
-      ? undefined
-      : unit.type === 'argocd-override'
-        ? readOverrideParameter(text, key, unit.file)
-        : readValue(text, key, unit.file);
-  const value =
-    fromFile ??
-    (fallback !== undefined && unit.fallbackFile !== undefined
-      ? readValue(fallback, key, unit.fallbackFile)
-      : undefined);
+  const value = readKey(unit, text, fallback, key);
   if (value === undefined || image.helm.imageSpec === undefined) return value;
   const spec = splitImageSpec(value);
   if (spec.tag === undefined && spec.digest === undefined) return undefined;
@@ -341,6 +499,54 @@ function readCurrent(
     : spec.tag === undefined
       ? spec.digest
       : `${spec.tag}@${spec.digest}`;
+}
+
+/**
+ * The keys of an image whose value on the unit's branch differs from the base (each key's bytes
+ * as the branch has them), or `undefined` when the branch proposes nothing for this image.
+ */
+function carryPending(
+  unit: Unit,
+  image: ImageSettings,
+  texts: { text: string | undefined; fallback: string | undefined; pendingText: string },
+):
+  { current: string | undefined; pending: string | undefined; changes: ValueChange[] } | undefined {
+  const keys = [image.helm.imageSpec, image.helm.imageName, image.helm.imageTag].filter(
+    (key): key is string => key !== undefined,
+  );
+  const changes: ValueChange[] = [];
+  for (const key of keys) {
+    const pending = readKey(unit, texts.pendingText, undefined, key);
+    const base = readKey(unit, texts.text, texts.fallback, key);
+    if (pending !== undefined && pending !== base) changes.push({ key, value: pending });
+  }
+  if (changes.length === 0) return undefined;
+  return {
+    current: readCurrent(unit, image, texts.text, texts.fallback),
+    pending: readCurrent(unit, image, texts.pendingText, undefined),
+    changes,
+  };
+}
+
+/** One key's value in the unit's file, else in its fallback file. */
+function readKey(
+  unit: Unit,
+  text: string | undefined,
+  fallback: string | undefined,
+  key: string,
+): string | undefined {
+  const fromFile =
+    text === undefined
+      ? undefined
+      : unit.type === 'argocd-override'
+        ? readOverrideParameter(text, key, unit.file)
+        : readValue(text, key, unit.file);
+  return (
+    fromFile ??
+    (fallback !== undefined && unit.fallbackFile !== undefined
+      ? readValue(fallback, key, unit.fallbackFile)
+      : undefined)
+  );
 }
 
 /** The helm keys to set for a chosen value. */
@@ -375,7 +581,7 @@ async function openVerifier(
   base: ChartFiles,
   options: JobOptions,
 ): Promise<ImageVerifier | undefined> {
-  const policies = allImageSettings(settings).map((image) => image.verification);
+  const policies = allImageSettings(settings).map((image) => image.verification ?? NO_VERIFICATION);
   if (!policies.some(isVerifying)) return undefined;
   const material = await loadVerificationMaterial(policies, {
     readFile: (path) => base.read(path),

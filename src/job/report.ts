@@ -1,5 +1,6 @@
 import type { JobReport } from './job.js';
 import type { RegistryUsage } from '../registry/types.js';
+import type { PromotionRecord } from '../core/decision.js';
 import type { RateLimit } from '../registry/vendors.js';
 
 /** One decision as printed by `--json` and logged: flat and stable. */
@@ -15,6 +16,8 @@ export interface DecisionRecord {
   readonly created: string | undefined;
   readonly reason: string;
   readonly tiedWith: readonly string[];
+  /** For a promoted environment: the source, the commit, and when newer values are eligible. */
+  readonly promotion?: PromotionRecord;
 }
 
 export function decisionRecords(report: JobReport): DecisionRecord[] {
@@ -30,6 +33,7 @@ export function decisionRecords(report: JobReport): DecisionRecord[] {
     created: decision.metadata?.created,
     reason: decision.reason,
     tiedWith: decision.tiedWith,
+    ...(decision.promotion !== undefined && { promotion: decision.promotion }),
   }));
 }
 

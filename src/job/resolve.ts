@@ -4,7 +4,7 @@ import { strategyFor } from '../strategy/index.js';
 import { buildDecision } from './resolve/decision.js';
 import { resolveDigest } from './resolve/digest.js';
 import type { PayloadInput, ResolveInput } from './resolve/input.js';
-import { decidePayload } from './resolve/payload.js';
+import { checkPayload, decidePayload } from './resolve/payload.js';
 import { resolveRanking } from './resolve/ranking.js';
 
 // The per-image resolver. Its seams live in resolve/: ranking (the tag list through the ranking
@@ -40,6 +40,14 @@ export async function resolvePayloadTag(input: PayloadInput): Promise<Decision> 
   const decision = await decidePayload(input);
   input.logger.info(`${input.image.alias} (${input.image.repository}): ${decision.reason}`);
   return decision;
+}
+
+/**
+ * Checks an event's tag against one image (valid, allowed, exists, digest) without deciding or
+ * logging a decision: the decision depends on each unit's current value and comes per unit.
+ */
+export async function checkPayloadTag(input: PayloadInput): Promise<void> {
+  await checkPayload(input);
 }
 
 /**

@@ -8,6 +8,8 @@ import type {
   WriteBackType,
 } from '../config/settings.js';
 import type { Logger } from '../core/logging.js';
+import type { PromotionPolicy } from '../promotion/types.js';
+import { duplicateEnvironmentWarning, environmentsOf } from '../config/environments.js';
 
 /**
  * One publication unit: a target, or one environment of a values target. Each unit has its own
@@ -23,6 +25,8 @@ export interface Unit {
   readonly file: string;
   /** Read for current tags when the written file lacks them (the chart's values.yaml for an override file). */
   readonly fallbackFile: string | undefined;
+  /** Set when the unit takes its values from another unit's history instead of the registry. */
+  readonly promotion?: PromotionPolicy | undefined;
 }
 
 /** Expands targets into units, listing values files once per glob. */
@@ -40,14 +44,13 @@ export async function expandUnits(
       type: target.type,
       images: target.images,
       publish: target.publish,
+      promotion: target.promotion,
     };
     if (target.type === 'argocd-override') {
       const chart = target.chartPath === '.' ? '' : target.chartPath;
-      units.push({
-        ...whole,
-        file: path.join(chart, `.argocd-source-${target.app}.yaml`),
-        fallbackFile: path.join(chart, 'values.yaml'),
-      });
+      const file = path.join(chart, `.argocd-source-${target.app}.yaml`);
+      await warnAboutOtherOverrideFile(target.name, target.app, chart, file, files, logger);
+      units.push({ ...whole, file, fallbackFile: path.join(chart, 'values.yaml') });
       continue;
     }
     if (!picomatch.scan(target.files).isGlob) {
@@ -60,16 +63,11 @@ export async function expandUnits(
         `Target "${target.name}": no file matches ${target.files}; nothing to update.`,
       );
     }
-    const seen = new Set<string>();
-    for (const file of matches) {
-      const environment = environmentName(target.files, file);
-      if (seen.has(environment)) {
-        logger.warning(
-          `Target "${target.name}": ${file} gives environment "${environment}" a second time; it is skipped.`,
-        );
-        continue;
-      }
-      seen.add(environment);
+    const { files: environments, duplicates } = environmentsOf(target.files, matches);
+    for (const duplicate of duplicates) {
+      logger.warning(duplicateEnvironmentWarning(target.name, duplicate));
+    }
+    for (const [environment, file] of environments) {
       const overrides = target.environments.get(environment);
       units.push({
         target: target.name,
@@ -77,31 +75,35 @@ export async function expandUnits(
         type: target.type,
         images: overrides?.images ?? target.images,
         publish: overrides?.publish ?? target.publish,
+        promotion: overrides === undefined ? target.promotion : overrides.promotion,
         file,
         fallbackFile: undefined,
       });
     }
-    for (const name of target.environments.keys()) {
-      if (!seen.has(name)) {
-        logger.warning(
-          `Target "${target.name}": environment "${name}" is configured but no file matching ${target.files} belongs to it.`,
-        );
-      }
-    }
+    // Environment keys that name no file were reported once, when the settings were loaded.
   }
   return units;
 }
 
 /**
- * The environment a matched file belongs to: the path segment matched by the first wildcard
- * segment of the glob (`env/*\/values.yaml` + `env/dev/values.yaml` → `dev`); when that segment
- * is the file name, the name without its extension (`envs/*.yaml` + `envs/prod.yaml` → `prod`).
+ * An override file for another application name, when this one has none, is most likely a
+ * misspelt `app-name`: the update would go to a new file that Argo CD never reads for the
+ * application. Creating the file stays allowed (a new application), so this is a warning.
  */
-export function environmentName(glob: string, file: string): string {
-  const globSegments = glob.split('/');
-  const fileSegments = file.split('/');
-  const index = globSegments.findIndex((segment) => picomatch.scan(segment).isGlob);
-  if (index < 0 || index >= fileSegments.length) return path.basename(path.dirname(file));
-  const segment = fileSegments[index] ?? '';
-  return index === fileSegments.length - 1 ? segment.replace(/\.[^.]*$/, '') : segment;
+async function warnAboutOtherOverrideFile(
+  target: string,
+  app: string,
+  chart: string,
+  file: string,
+  files: ChartFiles,
+  logger: Logger,
+): Promise<void> {
+  const existing = await files.glob(path.join(chart, '.argocd-source-*.yaml'));
+  if (existing.includes(file) || existing.length !== 1) return;
+  const [other] = existing;
+  const otherApp = path.basename(other ?? '').replace(/^\.argocd-source-|\.yaml$/g, '');
+  logger.warning(
+    `target ${target}: ${file} does not exist, but ${other ?? ''} does: is the application named \`${otherApp}\` rather than \`${app}\`? ` +
+      `The update creates ${file}, which Argo CD reads only for an application named \`${app}\`.`,
+  );
 }

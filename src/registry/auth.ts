@@ -11,6 +11,8 @@ const TOKEN_BODY_LIMIT = 1024 * 1024;
 const MINIMUM_TOKEN_SECONDS = 60;
 // Renew a little early so a token does not expire between check and use.
 const EXPIRY_MARGIN_MS = 5_000;
+// The OAuth2 client id the token spec asks clients to send with a refresh-token grant.
+const CLIENT_ID = 'helm-image-updater';
 
 interface CachedToken {
   readonly value: string;
@@ -42,7 +44,10 @@ export class RegistryAuth {
   ): Promise<string | undefined> {
     if (challenge === undefined) return undefined;
     if (challenge.scheme === 'basic') {
-      return credential ? `Basic ${basicAuthValue(credential)}` : undefined;
+      // An identity token is only good for the token protocol.
+      return credential && credential.identityToken === undefined
+        ? `Basic ${basicAuthValue(credential)}`
+        : undefined;
     }
     if (challenge.scheme !== 'bearer') return undefined;
     const token = await this.token(image, challenge, credential);
@@ -104,21 +109,44 @@ export class RegistryAuth {
       );
     }
     const headers: Record<string, string> = { accept: 'application/json' };
-    if (credential) headers['authorization'] = `Basic ${basicAuthValue(credential)}`;
+    const identityToken = credential?.identityToken;
+    let body: Buffer | undefined;
+    if (identityToken !== undefined) {
+      // OAuth2 refresh-token grant (distribution's token spec): a POST to the realm with a form.
+      const form = new URLSearchParams({
+        grant_type: 'refresh_token',
+        refresh_token: identityToken,
+        client_id: CLIENT_ID,
+        scope,
+      });
+      if (challenge.params['service'] !== undefined)
+        form.set('service', challenge.params['service']);
+      body = Buffer.from(form.toString(), 'utf8');
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+      url.search = '';
+    } else if (credential) {
+      headers['authorization'] = `Basic ${basicAuthValue(credential)}`;
+    }
     logger.debug(
-      `token for ${scope} from ${url.host}${url.pathname} (${credential ? `as ${credential.username}` : 'anonymous'})`,
+      `token for ${scope} from ${url.host}${url.pathname} (${identityToken !== undefined ? 'identity token' : credential ? `as ${credential.username}` : 'anonymous'})`,
     );
     const response = await http.send({
       image,
-      method: 'GET',
+      method: body === undefined ? 'GET' : 'POST',
       url,
       headers,
       maxBytes: TOKEN_BODY_LIMIT,
+      ...(body === undefined ? {} : { body }),
     });
-    if (response.status === 401 || response.status === 403) {
+    // OAuth2 answers a refused refresh token with 400 invalid_grant.
+    if (
+      response.status === 401 ||
+      response.status === 403 ||
+      (identityToken !== undefined && response.status === 400)
+    ) {
       throw new RegistryError(
         credential
-          ? `${image.original}: the token service ${url.host} refused the credentials for ${image.registry} (${response.status}, from ${credential.source}); check the user name and password or token`
+          ? `${image.original}: the token service ${url.host} refused the ${identityToken !== undefined ? 'identity token' : 'credentials'} for ${image.registry} (${response.status}, from ${credential.source}); ${identityToken !== undefined ? 'log in again to renew it' : 'check the user name and password or token'}`
           : `${image.original}: the token service ${url.host} refused an anonymous token for ${scope} (${response.status}); the repository may be private: add credentials for ${image.registry} (registry-credentials, docker login, or GITHUB_TOKEN for ghcr.io)`,
         { image: image.original, path: url.pathname, status: response.status },
       );
@@ -129,9 +157,9 @@ export class RegistryAuth {
         { image: image.original, path: url.pathname, status: response.status },
       );
     }
-    let body: unknown;
+    let answer: unknown;
     try {
-      body = JSON.parse(response.body.toString('utf8'));
+      answer = JSON.parse(response.body.toString('utf8'));
     } catch (error) {
       throw new RegistryError(
         `${image.original}: the token service ${url.host} returned a body that is not JSON (${errorMessage(error)})`,
@@ -139,7 +167,7 @@ export class RegistryAuth {
       );
     }
     const record =
-      typeof body === 'object' && body !== null ? (body as Record<string, unknown>) : {};
+      typeof answer === 'object' && answer !== null ? (answer as Record<string, unknown>) : {};
     const value =
       typeof record['token'] === 'string' && record['token'].length > 0
         ? record['token']

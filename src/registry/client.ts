@@ -1,13 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { rootCertificates } from 'node:tls';
 import type { RegistrySettings } from '../config/settings.js';
-import { errorMessage } from '../core/errors.js';
+import { RequestBudgetSpent, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logging.js';
 import { ArtifactReader } from './artifacts.js';
 import { RegistryAuth } from './auth.js';
 import { MetadataCache, type MetadataCacheStore, type VerificationCacheStore } from './cache.js';
-import { CredentialStore, credentialSecrets } from './credentials.js';
+import { runCredentialHelper } from './credential-helper.js';
+import { CredentialStore, credentialSecrets, type CredentialHelperRunner } from './credentials.js';
 import { RegistryHttp } from './http.js';
+import { LISTING_BASE_URLS, listingFor, type ListingBaseUrls } from './listings/index.js';
 import { ManifestReader, isIndexMediaType, type TagRead } from './manifests.js';
 import { firstMatchingPlatform } from './platform.js';
 import { imageKey, registryKey } from './reference.js';
@@ -16,6 +18,7 @@ import { DEFAULT_TAG_LIST_OPTIONS, listTags, type TagListOptions } from './tags.
 import { RegistryTransport } from './transport.js';
 import type {
   ImageReference,
+  ListedTag,
   MetadataOptions,
   RegistryClient,
   RegistryUsage,
@@ -39,7 +42,11 @@ export interface RegistryClientOptions {
   readonly maxRedirects?: number;
   /** Vendor adapters by canonical registry name; default the built-in ones (Docker Hub, GHCR, generic). */
   readonly vendorFor?: (registry: string) => RegistryVendor;
-  /** For NODE_EXTRA_CA_CERTS when a ca-file replaces Node's default CA list; default process.env. */
+  /** Where the hosted registries' listing APIs are served; fixed in production, 127.0.0.1 in tests. */
+  readonly listingBaseUrls?: ListingBaseUrls;
+  /** Runs Docker credential helpers; default `docker-credential-<name> get` found on the env's PATH. */
+  readonly runCredentialHelper?: CredentialHelperRunner;
+  /** The environment: NODE_EXTRA_CA_CERTS (when a ca-file replaces Node's CA list) and the PATH of credential helpers; default process.env. */
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
@@ -75,7 +82,13 @@ export function createRegistryClient(options: RegistryClientOptions): ManagedReg
   });
   // The caller masks these too; doing it here keeps the client safe for any caller.
   for (const secret of credentialSecrets(settings.credentials)) logger.setSecret(secret);
-  const credentials = new CredentialStore(settings.credentials);
+  const credentials = new CredentialStore(settings.credentials, {
+    logger,
+    runHelper:
+      options.runCredentialHelper ??
+      ((helper, serverUrl) =>
+        runCredentialHelper(helper, serverUrl, { env: options.env ?? process.env })),
+  });
   const auth = new RegistryAuth({ http, logger, now });
   const transport = new RegistryTransport({
     http,
@@ -111,6 +124,36 @@ export function createRegistryClient(options: RegistryClientOptions): ManagedReg
       const tags = await listTags(transport, image, logger, tagListOptions);
       store.retain(imageKey(image), tags);
       return tags;
+    },
+
+    async listByPush(image: ImageReference): Promise<readonly ListedTag[] | undefined> {
+      if (settings.listings === false) return undefined;
+      const adapter = listingFor(image.registry, options.listingBaseUrls ?? LISTING_BASE_URLS);
+      if (adapter === undefined) return undefined;
+      try {
+        // Anonymous: registry credentials belong to the registry host, not to its web API.
+        const tags = await adapter.list(image, (url) =>
+          http.send({
+            image,
+            method: 'GET',
+            url,
+            headers: { accept: 'application/json' },
+            maxBytes: LISTING_PAGE_LIMIT,
+          }),
+        );
+        store.retain(
+          imageKey(image),
+          tags.map((entry) => entry.tag),
+        );
+        logger.debug(`${image.original}: ${adapter.name} listed ${tags.length} tags`);
+        return tags;
+      } catch (error) {
+        if (error instanceof RequestBudgetSpent) throw error;
+        logger.debug(
+          `${image.original}: ${adapter.name} not used (${errorMessage(error)}); reading tags through the registry API`,
+        );
+        return undefined;
+      }
     },
 
     async getMetadata(
@@ -191,6 +234,9 @@ function isVerificationStore(
     typeof candidate.setVerification === 'function'
   );
 }
+
+// A listing page of 100 tags with their per-platform images is some 100 KiB.
+const LISTING_PAGE_LIMIT = 4 * 1024 * 1024;
 
 /**
  * Whether cached metadata answers a request for `platforms`: always for a single-platform image;

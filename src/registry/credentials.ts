@@ -1,7 +1,13 @@
 import path from 'node:path';
-import type { RegistryCredential } from '../config/settings.js';
-import { ConfigurationError } from '../core/errors.js';
-import { registryKey } from './reference.js';
+import type {
+  CredentialHelperRule,
+  CredentialSource,
+  RegistryCredential,
+} from '../config/settings.js';
+import { ConfigurationError, RegistryError } from '../core/errors.js';
+import type { Logger } from '../core/logging.js';
+import { HELPER_NAME, type HelperAnswer } from './credential-helper.js';
+import { DOCKER_HUB_REGISTRY, registryKey } from './reference.js';
 
 const ENV_REFERENCE = /^env:([A-Za-z_][A-Za-z0-9_]*)$/;
 const HOST = /^[A-Za-z0-9.\-[\]:]+$/;
@@ -71,16 +77,17 @@ export function parseCredentialLines(
 export type ReadTextFile = (filePath: string) => string | undefined;
 
 /**
- * Credentials from the Docker config that `docker login` / docker/login-action writes:
- * `$DOCKER_CONFIG/config.json`, else `$HOME/.docker/config.json`. Reads `auths.<host>.auth`
- * (base64 `user:password`) or `username`/`password`. Credential helpers and identity tokens are
- * not supported (skipped). A missing file means no credentials; unreadable JSON is a
- * ConfigurationError naming the file.
+ * Credential sources from the Docker config that `docker login` / docker/login-action writes:
+ * `$DOCKER_CONFIG/config.json`, else `$HOME/.docker/config.json`. In Docker's order for a
+ * registry: its `credHelpers` entry, then `credsStore`, then `auths.<host>` (`auth`, base64
+ * `user:password`, or `username`/`password`, or an `identitytoken`). A store that holds nothing
+ * for a registry passes on to `auths`. A missing file means no credentials; unreadable JSON or a
+ * helper name that is not a plain name is a ConfigurationError naming the file.
  */
 export function readDockerConfig(
   env: Readonly<Record<string, string | undefined>>,
   readFile: ReadTextFile,
-): RegistryCredential[] {
+): CredentialSource[] {
   const directory =
     env['DOCKER_CONFIG'] ?? (env['HOME'] ? path.join(env['HOME'], '.docker') : undefined);
   if (directory === undefined) return [];
@@ -96,13 +103,41 @@ export function readDockerConfig(
       { source: file },
     );
   }
-  const auths = isRecord(parsed) && isRecord(parsed['auths']) ? parsed['auths'] : {};
-  const credentials: RegistryCredential[] = [];
+  const config = isRecord(parsed) ? parsed : {};
+  const sources: CredentialSource[] = [];
+  const helperName = (value: unknown, field: string): string => {
+    if (typeof value !== 'string' || !HELPER_NAME.test(value)) {
+      throw new ConfigurationError(
+        `${field} must name a credential helper such as "gcloud" or "ecr-login" (the program docker-credential-<name>); found ${JSON.stringify(value)}`,
+        { source: file },
+      );
+    }
+    return value;
+  };
+  const helpers = isRecord(config['credHelpers']) ? config['credHelpers'] : {};
+  for (const [key, value] of Object.entries(helpers)) {
+    const field = `credHelpers."${key}"`;
+    sources.push({
+      host: key,
+      helper: helperName(value, field),
+      source: `docker config ${file} (${field})`,
+    });
+  }
+  const store = config['credsStore'];
+  if (store !== undefined && store !== '') {
+    sources.push({
+      host: undefined,
+      helper: helperName(store, 'credsStore'),
+      source: `docker config ${file} (credsStore)`,
+    });
+  }
+  const auths = isRecord(config['auths']) ? config['auths'] : {};
   for (const [key, entry] of Object.entries(auths)) {
     if (!isRecord(entry)) continue;
     const source = `docker config ${file} (${key})`;
     let username = typeof entry['username'] === 'string' ? entry['username'] : '';
     let password = typeof entry['password'] === 'string' ? entry['password'] : '';
+    const identityToken = typeof entry['identitytoken'] === 'string' ? entry['identitytoken'] : '';
     if (typeof entry['auth'] === 'string' && entry['auth'].length > 0) {
       const decoded = Buffer.from(entry['auth'], 'base64').toString('utf8');
       const colon = decoded.indexOf(':');
@@ -115,11 +150,24 @@ export function readDockerConfig(
       username = decoded.slice(0, colon);
       password = decoded.slice(colon + 1);
     }
-    if (username.length > 0 && password.length > 0)
-      credentials.push({ host: key, username, password, source });
+    if (identityToken.length > 0) {
+      // Docker sends the refresh token, never the password, when both are present.
+      sources.push({
+        host: key,
+        username: username || IDENTITY_TOKEN_USER,
+        password: '',
+        identityToken,
+        source,
+      });
+    } else if (username.length > 0 && password.length > 0) {
+      sources.push({ host: key, username, password, source });
+    }
   }
-  return credentials;
+  return sources;
 }
+
+/** The user name with which a credential helper says that its secret is an identity token. */
+export const IDENTITY_TOKEN_USER = '<token>';
 
 /** The `GITHUB_TOKEN` as a `ghcr.io` credential (GHCR accepts any user name with a token). */
 export function ghcrCredential(
@@ -136,16 +184,26 @@ export function ghcrCredential(
 }
 
 /**
- * Every form in which a credential could appear in a log: the password, and the base64 of
- * `user:password` (Basic header, Docker config `auth`). The caller passes each to setSecret.
+ * Every form in which a credential could appear in a log: the password, the base64 of
+ * `user:password` (Basic header, Docker config `auth`) and an identity token. The caller passes
+ * each to setSecret. Helpers' answers are masked when they arrive (CredentialStore).
  */
-export function credentialSecrets(credentials: readonly RegistryCredential[]): string[] {
+export function credentialSecrets(credentials: readonly CredentialSource[]): string[] {
   const secrets = new Set<string>();
   for (const credential of credentials) {
-    if (credential.password.length > 0) secrets.add(credential.password);
-    secrets.add(basicAuthValue(credential));
+    if (isHelperRule(credential)) continue;
+    if (credential.password.length > 0) {
+      secrets.add(credential.password);
+      secrets.add(basicAuthValue(credential));
+    }
+    if (credential.identityToken !== undefined && credential.identityToken.length > 0)
+      secrets.add(credential.identityToken);
   }
   return [...secrets];
+}
+
+export function isHelperRule(source: CredentialSource): source is CredentialHelperRule {
+  return 'helper' in source;
 }
 
 /** base64 of `user:password`, as sent in `Authorization: Basic`. */
@@ -155,22 +213,108 @@ export function basicAuthValue(
   return Buffer.from(`${credential.username}:${credential.password}`, 'utf8').toString('base64');
 }
 
-/** Finds the credential for a registry; the first one given for a host wins. */
-export class CredentialStore {
-  private readonly byRegistry = new Map<string, RegistryCredential>();
+/** Runs `docker-credential-<helper> get` for a server URL (see runCredentialHelper). */
+export type CredentialHelperRunner = (
+  helper: string,
+  serverUrl: string,
+) => Promise<HelperAnswer | undefined>;
 
-  constructor(credentials: readonly RegistryCredential[]) {
-    for (const credential of credentials) {
-      const key = registryKey(credential.host);
-      if (!this.byRegistry.has(key)) this.byRegistry.set(key, credential);
-    }
+export interface CredentialStoreOptions {
+  readonly runHelper: CredentialHelperRunner;
+  readonly logger: Logger;
+}
+
+/**
+ * Finds the credential for a registry: the first source given for it wins, a credential helper
+ * that holds nothing for it passes on to the next source. Helpers run at most once per registry
+ * and run, when a request first needs the registry's credentials; their secrets are masked at
+ * once. A helper that fails fails the registry's requests with a message naming it.
+ */
+export class CredentialStore {
+  private readonly sources: readonly CredentialSource[];
+  private readonly found = new Map<string, Promise<RegistryCredential | undefined>>();
+
+  constructor(
+    sources: readonly CredentialSource[],
+    private readonly options?: CredentialStoreOptions,
+  ) {
+    this.sources = sources;
   }
 
   /** The credential for a registry or API host, any Docker Hub spelling included. */
-  find(host: string): RegistryCredential | undefined {
-    return this.byRegistry.get(registryKey(host));
+  find(host: string): Promise<RegistryCredential | undefined> {
+    const key = registryKey(host);
+    let found = this.found.get(key);
+    if (!found) {
+      found = this.lookUp(key);
+      this.found.set(key, found);
+    }
+    return found;
+  }
+
+  private async lookUp(registry: string): Promise<RegistryCredential | undefined> {
+    for (const source of this.sources) {
+      if (!isHelperRule(source)) {
+        if (registryKey(source.host) === registry) return source;
+        continue;
+      }
+      if (source.host !== undefined && registryKey(source.host) !== registry) continue;
+      const credential = await this.ask(source, registry);
+      if (credential !== undefined) return credential;
+    }
+    return undefined;
+  }
+
+  private async ask(
+    rule: CredentialHelperRule,
+    registry: string,
+  ): Promise<RegistryCredential | undefined> {
+    const program = `docker-credential-${rule.helper}`;
+    if (!this.options) return undefined;
+    const { runHelper, logger } = this.options;
+    // Docker asks with the key the entry was written under; Docker Hub's is its v1 URL.
+    const serverUrl =
+      registry === DOCKER_HUB_REGISTRY ? DOCKER_HUB_SERVER_URL : (rule.host ?? registry);
+    let answer: HelperAnswer | undefined;
+    try {
+      answer = await runHelper(rule.helper, serverUrl);
+    } catch (error) {
+      throw new RegistryError(
+        `${registry}: the credential helper ${program} named by ${rule.source} failed: ${error instanceof Error ? error.message : String(error)}`,
+        { image: registry },
+        { cause: error },
+      );
+    }
+    if (answer === undefined) {
+      logger.debug(`${registry}: ${program} holds no credentials for ${serverUrl}`);
+      return undefined;
+    }
+    logger.setSecret(answer.secret);
+    const source = `${program} (${rule.source})`;
+    if (answer.username === IDENTITY_TOKEN_USER) {
+      logger.debug(`${registry}: identity token from ${program}`);
+      return {
+        host: registry,
+        username: IDENTITY_TOKEN_USER,
+        password: '',
+        identityToken: answer.secret,
+        source,
+      };
+    }
+    const credential = {
+      host: registry,
+      username: answer.username,
+      password: answer.secret,
+      source,
+    };
+    logger.setSecret(basicAuthValue(credential));
+    logger.debug(`${registry}: credentials of ${answer.username} from ${program}`);
+    return credential;
   }
 }
+
+/** The server URL under which Docker keeps Docker Hub's credentials. */
+export const DOCKER_HUB_SERVER_URL = 'https://index.docker.io/v1/';
 
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

@@ -21,9 +21,11 @@ export interface HttpResponse {
 export interface HttpRequest {
   /** The image the request is made for: usage, budget and messages are counted against it. */
   readonly image: ImageReference;
-  readonly method: 'GET' | 'HEAD';
+  readonly method: 'GET' | 'HEAD' | 'POST';
   readonly url: URL;
   readonly headers: Readonly<Record<string, string>>;
+  /** The body of a POST (the OAuth2 form of an identity-token exchange). */
+  readonly body?: Buffer;
   /** Largest body read for a 2xx answer; larger bodies fail the request. */
   readonly maxBytes: number;
   /** Attempts for this request when fewer than the policy's (a probe that has a fallback). */
@@ -248,6 +250,13 @@ export class RegistryHttp {
         { cause: error },
       );
     }
+    if (isTlsProtocolMismatch(error) && request.url.protocol === 'https:') {
+      return new RegistryError(
+        `${prefix} failed: the registry answered in plain HTTP, not TLS. If ${host} is meant to be reached over plain HTTP, list it in insecure-registries`,
+        details,
+        { cause: error },
+      );
+    }
     const tried = attempts ? ` after ${attempts} attempts` : '';
     return new RegistryError(
       `${prefix} failed${tried}: ${code ?? errorMessage(error)}; check that the registry host is right and reachable`,
@@ -401,7 +410,7 @@ export class RegistryHttp {
           if (!response.complete) fail(connectionClosed());
         });
       });
-      sent.end();
+      sent.end(request.body);
     });
   }
 }

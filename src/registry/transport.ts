@@ -70,7 +70,7 @@ export class RegistryTransport {
       );
     }
     this.checkRateLimitReserve(request);
-    const credential = credentials.find(image.registry);
+    const credential = await credentials.find(image.registry);
     let answeredNewChallenge = false;
     for (;;) {
       const authorization = await auth.authorization(image, state.challenge, credential);
@@ -104,7 +104,12 @@ export class RegistryTransport {
     }
   }
 
-  private hostState(image: ImageReference): Promise<HostState> {
+  /**
+   * The host's origin and challenge, discovered once for every image on the host. Images that
+   * waited on a discovery that failed get the failure in their own name, not in the name of the
+   * image that happened to ask first.
+   */
+  private async hostState(image: ImageReference): Promise<HostState> {
     let state = this.hosts.get(image.host);
     if (!state) {
       state = this.discover(image);
@@ -112,7 +117,11 @@ export class RegistryTransport {
       // A failed discovery is not remembered: the next image asks again.
       state.catch(() => this.hosts.delete(image.host));
     }
-    return state;
+    try {
+      return await state;
+    } catch (error) {
+      throw inTheNameOf(image, error);
+    }
   }
 
   private async discover(image: ImageReference): Promise<HostState> {
@@ -278,4 +287,14 @@ export function ociErrorSummary(body: Buffer): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** A host-wide failure restated for one image: its message and details name that image. */
+function inTheNameOf(image: ImageReference, error: unknown): unknown {
+  if (!(error instanceof RegistryError) || error.details.image === image.original) return error;
+  const other = `${error.details.image}: `;
+  const message = error.message.startsWith(other)
+    ? `${image.original}: ${error.message.slice(other.length)}`
+    : `${image.original}: ${error.message}`;
+  return new RegistryError(message, { ...error.details, image: image.original }, { cause: error });
 }

@@ -3,8 +3,10 @@
 import type { TagMetadata } from '../core/tag-metadata.js';
 import type { ArtifactClient } from './artifacts.js';
 import type { VerificationCacheStore } from './cache.js';
+import type { ListedTag } from './listings/types.js';
 
 export type { TagMetadata } from '../core/tag-metadata.js';
+export type { ListedTag } from './listings/types.js';
 
 /** A parsed image reference. `nginx` → registry `docker.io`, host `registry-1.docker.io`, repository `library/nginx`. */
 export interface ImageReference {
@@ -36,6 +38,12 @@ export interface RegistryClient {
     platforms: readonly string[],
     options?: MetadataOptions,
   ): Promise<TagMetadata>;
+  /**
+   * Every tag with its push time from the registry's listing API (Docker Hub), without pulls;
+   * undefined when the registry has none, listings are off, or the listing failed (the caller
+   * then uses listTags). Absent on clients without listings.
+   */
+  listByPush?(image: ImageReference): Promise<readonly ListedTag[] | undefined>;
   /** The tag's digest from a HEAD request. */
   getDigest(image: ImageReference, tag: string): Promise<string>;
   /** Usage so far, keyed by `registry/repository`. */

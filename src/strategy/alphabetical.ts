@@ -5,6 +5,7 @@ export const alphabeticalStrategy: RankingStrategy = {
   kind: 'ranking',
   name: 'alphabetical',
   describe: 'last tag in byte order',
+  tiedOn: 'name',
   needsMetadataToOrder: false,
   order(candidates) {
     const ordered = [...candidates].sort((a, b) => compareNamesDescending(a.tag, b.tag));

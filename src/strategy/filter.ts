@@ -1,4 +1,6 @@
-import { DEFAULT_ALLOW_TAGS, type TagMatcher, type TagPolicy } from './policy.js';
+import { RE2JS } from 're2js';
+
+import { DEFAULT_ALLOW_TAGS, type TagMatcher, type TagPattern, type TagPolicy } from './policy.js';
 import { ConfigurationError, errorMessage, type ConfigLocation } from '../core/errors.js';
 import { isValidOciTag } from '../core/oci.js';
 
@@ -26,22 +28,42 @@ export function parseAllowTags(text: string, location: ConfigLocation): TagMatch
 }
 
 /**
- * Compiles a Go-flavoured (RE2) tag pattern as a JavaScript RegExp. A leading `(?i)`, common in
- * argocd-image-updater annotations, becomes the `i` flag because Node 20 has no inline flags.
+ * Compiles an `allow-tags` expression with RE2 (re2js, a pure JavaScript port), the engine of
+ * Go's `regexp` that argocd-image-updater matches with: the same syntax (POSIX classes, `\A`,
+ * `\z`, `\pN`, inline flags such as `(?i)`), the same refusals (lookaround, backreferences), and
+ * matching in time linear in the tag, so no pattern and no pushed tag can stall a run.
  */
-function compileTagRegExp(source: string, location: ConfigLocation): RegExp {
-  const caseInsensitive = source.startsWith('(?i)');
-  const body = caseInsensitive ? source.slice(4) : source;
+function compileTagRegExp(source: string, location: ConfigLocation): TagPattern {
   try {
-    // No `g` flag: a global RegExp keeps `lastIndex` between `test` calls.
-    return new RegExp(body, caseInsensitive ? 'i' : '');
+    return compileRe2(source);
   } catch (error) {
     throw new ConfigurationError(
-      `allow-tags regular expression ${JSON.stringify(source)} is invalid (${errorMessage(error)}); ` +
-        'fix the expression or use `any`',
+      `allow-tags regular expression ${JSON.stringify(source)} is invalid in RE2 syntax, which ` +
+        `argocd-image-updater uses too (${errorMessage(error)}); lookahead, lookbehind and ` +
+        'backreferences are not part of it. Fix the expression or use `any`',
       location,
     );
   }
+}
+
+/**
+ * An unanchored RE2 search, as Go's `MatchString`. Two patterns from the same source compare
+ * equal (the compiled program is private), as settings built twice from one text should.
+ */
+class Re2Pattern implements TagPattern {
+  readonly #compiled: RE2JS;
+
+  constructor(readonly source: string) {
+    this.#compiled = RE2JS.compile(source);
+  }
+
+  test(tag: string): boolean {
+    return this.#compiled.test(tag);
+  }
+}
+
+function compileRe2(source: string): TagPattern {
+  return new Re2Pattern(source);
 }
 
 export function matchesAllowTags(matcher: TagMatcher, tag: string): boolean {
@@ -49,12 +71,12 @@ export function matchesAllowTags(matcher: TagMatcher, tag: string): boolean {
 }
 
 /**
- * Translates an ignore-tags glob with Go's `filepath.Match` semantics (what argocd-image-updater
- * uses) into an anchored RegExp: `*` any run of characters, `?` exactly one, `[...]` a class
+ * Compiles an ignore-tags glob with Go's `filepath.Match` semantics (what argocd-image-updater
+ * uses) into an anchored RE2 pattern (linear time, however many `*` it has): `*` any run of characters, `?` exactly one, `[...]` a class
  * (`[^...]` negated, `a-z` ranges), `\` escapes the next character. The glob must match the
  * whole tag, so `tag?` ignores `tag1` but not `tag10`. A malformed class is a configuration error.
  */
-export function globToRegExp(glob: string, location?: ConfigLocation): RegExp {
+export function compileGlob(glob: string, location?: ConfigLocation): TagPattern {
   const fail = (why: string): never => {
     throw new ConfigurationError(
       `ignore-tags glob ${JSON.stringify(glob)} is malformed: ${why}; use *, ? and [a-z] classes`,
@@ -116,7 +138,7 @@ export function globToRegExp(glob: string, location?: ConfigLocation): RegExp {
       out += escapeRegExp(char);
     }
   }
-  return new RegExp(`${out}$`);
+  return compileRe2(`${out}$`);
 }
 
 function escapeRegExp(text: string): string {
@@ -147,7 +169,7 @@ export interface TagFilter {
 }
 
 export function compileTagFilter(policy: Pick<TagPolicy, 'allowTags' | 'ignoreTags'>): TagFilter {
-  const ignore = policy.ignoreTags.map((glob) => globToRegExp(glob));
+  const ignore = policy.ignoreTags.map((glob) => compileGlob(glob));
   return {
     check(tag) {
       if (!isValidOciTag(tag)) return 'invalid';

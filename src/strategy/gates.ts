@@ -2,7 +2,7 @@ import type { TagPolicy } from './policy.js';
 import { ConfigurationError, type ConfigLocation } from '../core/errors.js';
 import { platformMatches } from '../registry/platform.js';
 import type { TagMetadata } from '../registry/types.js';
-import { parseBuildTime } from './newest-build.js';
+import { buildTimeOf, futureBuild } from './build-time.js';
 import type { SkippedTag } from './ranking.js';
 
 const DURATION = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
@@ -12,12 +12,17 @@ const DURATION = /^(?:(\d+)d)?(?:(\d+)h)?(?:(\d+)m)?(?:(\d+)s)?$/;
  * `1d12h`). Empty or `0` disables the soak time. Returns seconds.
  */
 export function parseMinAge(text: string, location: ConfigLocation): number {
+  return parseDuration(text, 'min-age', location);
+}
+
+/** A duration setting (`min-age`, `soak`) in seconds; `name` is the setting, for the message. */
+export function parseDuration(text: string, name: string, location: ConfigLocation): number {
   const value = text.trim();
   if (value === '' || value === '0') return 0;
   const match = DURATION.exec(value);
   if (!match || match.slice(1).every((part) => part === undefined)) {
     throw new ConfigurationError(
-      `min-age ${JSON.stringify(text)} is not a duration; expected a number with a unit such as 30s, 15m, 2h, 1d, or a combination like 1h30m`,
+      `${name} ${JSON.stringify(text)} is not a duration; expected a number with a unit such as 30s, 15m, 2h, 1d, or a combination like 1h30m`,
       location,
     );
   }
@@ -54,7 +59,7 @@ export function checkGates(
     };
   }
   if (policy.minAgeSeconds > 0) {
-    const built = parseBuildTime(candidate.metadata.created);
+    const built = buildTimeOf(candidate.metadata);
     if (built === undefined) {
       return {
         tag: candidate.tag,
@@ -62,6 +67,8 @@ export function checkGates(
         detail: 'has no build time to check min-age against',
       };
     }
+    const future = futureBuild(candidate, now);
+    if (future) return future;
     const ageSeconds = (now.getTime() - built.epochMs) / 1000;
     if (ageSeconds < policy.minAgeSeconds) {
       return {

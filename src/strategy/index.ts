@@ -48,6 +48,6 @@ export function parseStrategyName(text: string, location: ConfigLocation): Strat
   return name;
 }
 
-export { parseAllowTags, globToRegExp, isValidOciTag, filterTags } from './filter.js';
+export { parseAllowTags, compileGlob, isValidOciTag, filterTags } from './filter.js';
 export { validateConstraint } from './semver.js';
-export { parseMinAge } from './gates.js';
+export { parseDuration, parseMinAge } from './gates.js';

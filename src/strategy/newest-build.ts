@@ -1,3 +1,4 @@
+import { buildTimeOf, compareBuildTimes, type BuildTime } from './build-time.js';
 import {
   compareNamesDescending,
   findTies,
@@ -6,34 +7,6 @@ import {
   type SkippedTag,
 } from './ranking.js';
 
-/** A build time with the nanoseconds Go writes into `created`, which a JavaScript Date drops. */
-export interface BuildTime {
-  readonly epochMs: number;
-  /** Nanoseconds past `epochMs`, 0–999 999. */
-  readonly subMsNanos: number;
-}
-
-const RFC3339 = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$/i;
-
-/** Reads an image config's `created`; undefined when missing or unreadable. */
-export function parseBuildTime(created: string | undefined): BuildTime | undefined {
-  if (created === undefined) return undefined;
-  const text = created.trim();
-  const match = RFC3339.exec(text);
-  if (match) {
-    const [, base, fraction = '', zone] = match;
-    const digits = fraction.padEnd(9, '0').slice(0, 9);
-    const epochMs = Date.parse(`${base}.${digits.slice(0, 3)}${zone}`);
-    return Number.isNaN(epochMs) ? undefined : { epochMs, subMsNanos: Number(digits.slice(3)) };
-  }
-  const epochMs = Date.parse(text);
-  return Number.isNaN(epochMs) ? undefined : { epochMs, subMsNanos: 0 };
-}
-
-export function compareBuildTimes(a: BuildTime, b: BuildTime): number {
-  return a.epochMs - b.epochMs || a.subMsNanos - b.subMsNanos;
-}
-
 interface Dated {
   readonly tag: string;
   readonly candidate: Candidate;
@@ -41,8 +14,8 @@ interface Dated {
 }
 
 /**
- * newest-build (alias `latest`): ordered by the image config's `created` for the configured
- * platform, never by name. Equal times (reproducible builds pin `created`) are ordered by tag
+ * newest-build (alias `latest`): ordered by the image's build time (the config's `created` for
+ * the configured platform, or its label for reproducible builds; see build-time.ts), never by name. Equal times (reproducible builds pin `created`) are ordered by tag
  * name, descending — argocd-image-updater's tie-break — and reported as ties. A candidate
  * without a readable `created` cannot be ranked and is skipped.
  */
@@ -50,6 +23,7 @@ export const newestBuildStrategy: RankingStrategy = {
   kind: 'ranking',
   name: 'newest-build',
   describe: 'newest build',
+  tiedOn: 'build time',
   needsMetadataToOrder: true,
   order(candidates) {
     const skipped: SkippedTag[] = [];
@@ -63,7 +37,7 @@ export const newestBuildStrategy: RankingStrategy = {
         });
         continue;
       }
-      const time = parseBuildTime(candidate.metadata.created);
+      const time = buildTimeOf(candidate.metadata);
       if (time === undefined) {
         const detail =
           candidate.metadata.created === undefined
@@ -82,8 +56,8 @@ export const newestBuildStrategy: RankingStrategy = {
     };
   },
   compare(a, b) {
-    const timeA = parseBuildTime(a.metadata?.created);
-    const timeB = parseBuildTime(b.metadata?.created);
+    const timeA = a.metadata && buildTimeOf(a.metadata);
+    const timeB = b.metadata && buildTimeOf(b.metadata);
     if (!timeA || !timeB) return undefined;
     return compareBuildTimes(timeA, timeB);
   },

@@ -8,10 +8,18 @@ export type StrategyName = 'semver' | 'newest-build' | 'alphabetical' | 'digest'
 /** `allow-tags` when it is empty. */
 export const DEFAULT_ALLOW_TAGS = 'regexp:^main-';
 
+/**
+ * A compiled tag pattern. Compiled with RE2 semantics (Go's `regexp`, which argocd-image-updater
+ * uses), so a test takes time linear in the tag's length whatever the pattern.
+ */
+export interface TagPattern {
+  test(tag: string): boolean;
+}
+
 /** `allow-tags`: `any`, or `regexp:<re>` compiled once. */
 export type TagMatcher =
   | { readonly kind: 'any' }
-  | { readonly kind: 'regexp'; readonly source: string; readonly pattern: RegExp };
+  | { readonly kind: 'regexp'; readonly source: string; readonly pattern: TagPattern };
 
 /** How one image's next tag is chosen. */
 export interface TagPolicy {

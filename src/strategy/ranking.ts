@@ -19,6 +19,7 @@ export type SkipCause =
   | 'metadataError'
   | 'platform'
   | 'tooYoung'
+  | 'futureBuild'
   /** The supply-chain gate: no signature or provenance that the verification policy accepts. */
   | 'unverified';
 
@@ -43,6 +44,8 @@ export interface RankingStrategy {
   readonly name: Exclude<StrategyName, 'digest'>;
   /** What "best" means, for reasons: `newest build`, `highest version`. */
   readonly describe: string;
+  /** What tied candidates share, for reasons: `build time`, `version`. */
+  readonly tiedOn: string;
   /** newest-build cannot order without every candidate's metadata; the others order by name. */
   readonly needsMetadataToOrder: boolean;
   order(candidates: readonly Candidate[], policy: TagPolicy): Ordering;

@@ -83,6 +83,7 @@ export const semverStrategy: RankingStrategy = {
   kind: 'ranking',
   name: 'semver',
   describe: 'highest version',
+  tiedOn: 'version',
   needsMetadataToOrder: false,
   order(candidates, policy) {
     const constraint =

@@ -14,7 +14,14 @@ import {
   type NewNode,
 } from './yaml-insert.js';
 import { describeNode, findPair, isEmptyValue, scalarText } from './yaml-path.js';
-import { applyEdit, parseYamlSource, type TextEdit, type YamlSource } from './yaml-source.js';
+import {
+  applyEdit,
+  keepingByteOrderMark,
+  parseYamlSource,
+  withoutByteOrderMark,
+  type TextEdit,
+  type YamlSource,
+} from './yaml-source.js';
 
 /**
  * The Argo CD override file `<chart>/.argocd-source-<app>.yaml`: Helm parameters that Argo CD
@@ -33,6 +40,15 @@ import { applyEdit, parseYamlSource, type TextEdit, type YamlSource } from './ya
  * appended to the list in its style; other parameters and keys (`kustomize:`) are kept.
  */
 export function editOverrideFile(
+  text: string | undefined,
+  changes: readonly ValueChange[],
+  file: string,
+): WriteResult {
+  if (text === undefined) return editOverrideBody(undefined, changes, file);
+  return keepingByteOrderMark(text, (body) => editOverrideBody(body, changes, file));
+}
+
+function editOverrideBody(
   text: string | undefined,
   changes: readonly ValueChange[],
   file: string,
@@ -69,7 +85,7 @@ export function readOverrideParameter(
   file: string,
 ): string | undefined {
   if (text === undefined) return undefined;
-  const source = parseYamlSource(text, file);
+  const source = parseYamlSource(withoutByteOrderMark(text), file);
   const parameters = findParameters(source, name, 'read');
   if (!isSeq(parameters)) return undefined;
   const entries = matchingEntries(source, parameters, name, 'read');

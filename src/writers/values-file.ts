@@ -9,8 +9,7 @@ import {
   Document,
   Scalar,
   type Node,
-  type Pair,
-  type YAMLMap,
+  type YAMLSeq,
 } from 'yaml';
 
 import { ConfigurationError } from '../core/errors.js';
@@ -24,16 +23,19 @@ import {
   findPair,
   formatKeyPath,
   isEmptyValue,
+  type KeySegment,
   lookupPath,
   parseKeyPath,
   scalarText,
 } from './yaml-path.js';
 import {
   applyEdit,
+  keepingByteOrderMark,
   MAX_ALIAS_COUNT,
   PARSE_OPTIONS,
   parseYamlSource,
   type TextEdit,
+  withoutByteOrderMark,
   type YamlSource,
 } from './yaml-source.js';
 
@@ -50,6 +52,10 @@ export function editValuesFile(
   changes: readonly ValueChange[],
   file: string,
 ): WriteResult {
+  return keepingByteOrderMark(text, (body) => editValuesBody(body, changes, file));
+}
+
+function editValuesBody(text: string, changes: readonly ValueChange[], file: string): WriteResult {
   const original = parseYamlSource(text, file);
   let source = original;
   const applied: AppliedChange[] = [];
@@ -71,7 +77,7 @@ export function editValuesFile(
  * missing or null. Throws like `editValuesFile` when the path cannot hold a value.
  */
 export function readValue(text: string, key: string, file: string): string | undefined {
-  const source = parseYamlSource(text, file);
+  const source = parseYamlSource(withoutByteOrderMark(text), file);
   const path = parseKeyPath(key, file);
   if (!source.doc) return undefined;
   const found = lookupPath(source.doc, path);
@@ -79,6 +85,8 @@ export function readValue(text: string, key: string, file: string): string | und
   if (found.kind === 'blocked') {
     throw pathError(source, key, path, found.index, found.node, 'read');
   }
+  if (found.kind === 'out-of-range')
+    throw outOfRange(source, key, path, found.index, found.node, 'read');
   const node = found.node;
   if (isCollection(node)) {
     throw new ConfigurationError(
@@ -103,7 +111,7 @@ interface PlannedChange {
 
 function planChange(
   source: YamlSource,
-  path: readonly string[],
+  path: readonly KeySegment[],
   change: ValueChange,
   file: string,
 ): PlannedChange | undefined {
@@ -111,15 +119,27 @@ function planChange(
   const root = doc?.contents ?? null;
   if (isEmptyValue(root)) {
     return {
-      edit: insertRootMap(source, root, [nestedEntry(path, change.value)]),
+      edit: insertRootMap(source, root, [
+        nestedEntry(mapKeys(source, change.key, path, 0), change.value),
+      ]),
       from: undefined,
     };
   }
-  let map: unknown = root;
+  let node: unknown = root;
   for (const [index, segment] of path.entries()) {
-    if (!isMap(map)) throw pathError(source, change.key, path, index, map as Node, 'set');
+    const last = index === path.length - 1;
+    if (typeof segment === 'number') {
+      if (!isSeq(node)) throw pathError(source, change.key, path, index, node as Node, 'set');
+      if (segment >= node.items.length)
+        throw outOfRange(source, change.key, path, index, node, 'set');
+      const item = (node.items[segment] ?? null) as Node | null;
+      if (last) return planScalarEdit(source, item, change, file, undefined);
+      node = item;
+      continue;
+    }
+    if (!isMap(node)) throw pathError(source, change.key, path, index, node as Node, 'set');
+    const map = node;
     const pair = findPair(map, segment);
-    const rest = path.slice(index);
     if (!pair) {
       if (index < path.length - 1 && doc && findMerged(map, segment, doc)) {
         const prefix = formatKeyPath(path.slice(0, index + 1));
@@ -128,46 +148,63 @@ function planChange(
           { source: file, line: source.lineOf(map.range?.[0] ?? 0) },
         );
       }
+      const rest = mapKeys(source, change.key, path, index);
       const from = doc
         ? scalarText(findMerged(map, segment, doc)?.value as Node | null)
         : undefined;
       return { edit: insertIntoMap(source, map, [nestedEntry(rest, change.value)]), from };
     }
-    const value = pair.value;
-    if (index === path.length - 1) return planScalarEdit(source, pair, map, change, file);
-    if (isEmptyValue(value)) {
-      const entry = nestedEntry(path.slice(index + 1), change.value);
-      const node = { kind: 'map', entries: [entry] } as const;
-      return { edit: fillEmptyValue(source, pair, map.flow ?? false, node), from: undefined };
+    const value = pair.value as Node | null;
+    if (last) {
+      const fill = (): TextEdit => fillEmptyValue(source, pair, map.flow ?? false, change.value);
+      return planScalarEdit(source, value, change, file, fill);
     }
-    map = value;
-    if (!isMap(map)) throw pathError(source, change.key, path, index + 1, map as Node, 'set');
+    if (isEmptyValue(value)) {
+      const entry = nestedEntry(mapKeys(source, change.key, path, index + 1), change.value);
+      const created = { kind: 'map', entries: [entry] } as const;
+      return { edit: fillEmptyValue(source, pair, map.flow ?? false, created), from: undefined };
+    }
+    node = value;
   }
   throw new Error(`unreachable: empty key path for ${change.key}`);
 }
 
+/**
+ * The keys from `path[index]` on, which are about to be created as nested maps. A list index
+ * among them is an error: the list is missing, and an element cannot be made up.
+ */
+function mapKeys(
+  source: YamlSource,
+  key: string,
+  path: readonly KeySegment[],
+  index: number,
+): string[] {
+  const rest = path.slice(index);
+  const position = rest.findIndex((segment) => typeof segment === 'number');
+  if (position < 0) return rest as string[];
+  const list = formatKeyPath(path.slice(0, index + position));
+  throw new ConfigurationError(
+    `cannot set ${key}: ${list} is not in the file, and a list element cannot be created; add the list ${list} to the file, or correct the helm key`,
+    { source: source.file },
+  );
+}
+
 function planScalarEdit(
   source: YamlSource,
-  pair: Pair,
-  parent: YAMLMap,
+  value: Node | null,
   change: ValueChange,
   file: string,
+  fillEmpty: (() => TextEdit) | undefined,
 ): PlannedChange | undefined {
-  const value = pair.value as Node | null;
   const line = (node: Node): number => source.lineOf(node.range?.[0] ?? 0);
-  if (isEmptyValue(value)) {
-    return {
-      edit: fillEmptyValue(source, pair, parent.flow ?? false, change.value),
-      from: undefined,
-    };
-  }
+  if (isEmptyValue(value) && fillEmpty) return { edit: fillEmpty(), from: undefined };
   if (isAlias(value)) {
     throw new ConfigurationError(
       `cannot set ${change.key}: its value is ${describeNode(value)}, and editing the anchor would change every alias of it; write a value in place of the alias`,
       { source: file, line: line(value) },
     );
   }
-  if (!isScalar(value)) {
+  if (!isScalar(value) || (value.value === null && value.source === '')) {
     throw new ConfigurationError(
       `cannot set ${change.key}: it holds ${describeNode(value)}, not a single value; point the helm key at a single value inside it`,
       { source: file, line: value ? line(value) : undefined },
@@ -201,11 +238,14 @@ function quoteStyleOf(scalar: Scalar): QuoteStyle {
   return 'plain';
 }
 
-/** The error for a path that runs into something that is not a map at `path[index]`'s parent. */
+/**
+ * The error for a path that runs into something that is not a map (for a key) or a list (for an
+ * index) at `path[index]`'s parent.
+ */
 function pathError(
   source: YamlSource,
   key: string,
-  path: readonly string[],
+  path: readonly KeySegment[],
   index: number,
   node: Node | null | undefined,
   verb: 'set' | 'read',
@@ -214,6 +254,8 @@ function pathError(
     source: source.file,
     line: isNode(node) && node.range ? source.lineOf(node.range[0]) : undefined,
   };
+  const wantsList = typeof path[index] === 'number';
+  const expected = wantsList ? 'a list' : 'a map';
   if (index === 0) {
     return new ConfigurationError(
       `cannot ${verb} ${key}: the top level of the document is ${describeNode(node)}, not a map`,
@@ -223,19 +265,36 @@ function pathError(
   const prefix = formatKeyPath(path.slice(0, index));
   if (isAlias(node)) {
     return new ConfigurationError(
-      `cannot ${verb} ${key}: ${prefix} is ${describeNode(node)}, and editing through it would change the anchored map too; write the map out under ${prefix}`,
+      `cannot ${verb} ${key}: ${prefix} is ${describeNode(node)}, and editing through it would change the anchored ${wantsList ? 'list' : 'map'} too; write the ${wantsList ? 'list' : 'map'} out under ${prefix}`,
       location,
     );
   }
   if (isSeq(node)) {
     return new ConfigurationError(
-      `cannot ${verb} ${key}: ${prefix} is a list, and helm keys cannot index into lists; point the helm key at a map`,
+      `cannot ${verb} ${key}: ${prefix} is a list; name an element of it with an index, e.g. ${formatKeyPath([...path.slice(0, index), 0, ...path.slice(index)])}`,
       location,
     );
   }
   return new ConfigurationError(
-    `cannot ${verb} ${key}: ${prefix} holds ${describeNode(node)}, not a map; change the helm key or the file`,
+    `cannot ${verb} ${key}: ${prefix} holds ${describeNode(node)}, not ${expected}; change the helm key or the file`,
     location,
+  );
+}
+
+/** The error for an index past the end of a list. */
+function outOfRange(
+  source: YamlSource,
+  key: string,
+  path: readonly KeySegment[],
+  index: number,
+  list: YAMLSeq,
+  verb: 'set' | 'read',
+): ConfigurationError {
+  const prefix = formatKeyPath(path.slice(0, index));
+  const size = list.items.length;
+  return new ConfigurationError(
+    `cannot ${verb} ${key}: ${prefix} has ${size} element${size === 1 ? '' : 's'}, so [${String(path[index])}] is past its end (the first is [0]); correct the index or add the element to the file`,
+    { source: source.file, line: list.range ? source.lineOf(list.range[0]) : undefined },
   );
 }
 
@@ -261,25 +320,35 @@ function verifyValues(
   }
 }
 
-function setExpected(doc: Document, path: readonly string[], value: string): void {
+function setExpected(doc: Document, path: readonly KeySegment[], value: string): void {
   if (isEmptyValue(doc.contents)) doc.contents = doc.createNode({});
-  let map = doc.contents;
+  let node: unknown = doc.contents;
   for (const [index, segment] of path.entries()) {
-    if (!isMap(map)) return;
-    const pair = findPair(map, segment);
     const last = index === path.length - 1;
+    if (typeof segment === 'number') {
+      if (!isSeq(node)) return;
+      const item: unknown = node.items[segment];
+      if (last) {
+        if (isScalar(item)) item.value = value;
+        return;
+      }
+      node = item;
+      continue;
+    }
+    if (!isMap(node)) return;
+    const pair = findPair(node, segment);
     if (!pair || isEmptyValue(pair.value)) {
-      const [, nested] = nestedEntry(path.slice(index), value);
-      const node = doc.createNode(typeof nested === 'string' ? nested : toPlain(nested));
-      if (pair) pair.value = node;
-      else map.items.push(doc.createPair(segment, node));
+      const [, nested] = nestedEntry(path.slice(index) as string[], value);
+      const created = doc.createNode(typeof nested === 'string' ? nested : toPlain(nested));
+      if (pair) pair.value = created;
+      else node.items.push(doc.createPair(segment, created));
       return;
     }
     if (last) {
       if (isScalar(pair.value)) pair.value.value = value;
       return;
     }
-    map = pair.value as typeof map;
+    node = pair.value;
   }
 }
 

@@ -7,24 +7,32 @@ import {
   type Node,
   type Pair,
   type YAMLMap,
+  type YAMLSeq,
 } from 'yaml';
 
 import { ConfigurationError } from '../core/errors.js';
 
+/** One step of a key path: a map key, or (a number) the index of a list element. */
+export type KeySegment = string | number;
+
 /**
  * Helm keys are dotted paths into nested maps, the syntax of `helm --set` and of Argo CD's
  * parameters: `frontend.image.tag`. A dot inside a key is written `\.` and a backslash `\\`
- * (`ingress.annotations.kubernetes\.io/ingress\.class`). Lists cannot be indexed.
+ * (`ingress.annotations.kubernetes\.io/ingress\.class`). A list element is `[index]` after a key,
+ * as in `helm --set` and argocd-image-updater: `images[1].tag`, `matrix[0][2]`.
  */
-export function parseKeyPath(key: string, file: string): string[] {
+export function parseKeyPath(key: string, file: string): KeySegment[] {
   const invalid = (reason: string): ConfigurationError =>
     new ConfigurationError(
-      `helm key "${key}" is not a dotted key path: ${reason}; write it like frontend.image, with \\. for a dot inside a key`,
+      `helm key "${key}" is not a dotted key path: ${reason}; write it like frontend.image, with \\. for a dot inside a key and [1] for a list element`,
       { source: file },
     );
   if (key.length === 0) throw invalid('it is empty');
-  const segments: string[] = [];
+  const segments: KeySegment[] = [];
   let current = '';
+  // Whether the part being read has had a key or an index yet (`a.` or `.a` leave it empty).
+  let part = 1;
+  let partHasContent = false;
   for (let index = 0; index < key.length; index += 1) {
     const char = key[index];
     if (char === '\\') {
@@ -33,25 +41,53 @@ export function parseKeyPath(key: string, file: string): string[] {
         throw invalid(`the backslash at position ${index + 1} escapes neither "." nor "\\"`);
       }
       current += next;
+      partHasContent = true;
       index += 1;
     } else if (char === '.') {
-      segments.push(current);
+      if (!partHasContent) throw invalid(`part ${part} is empty`);
+      if (current !== '') segments.push(current);
       current = '';
+      part += 1;
+      partHasContent = false;
+    } else if (char === '[') {
+      const match = /^\[(0|[1-9][0-9]{0,8})\]/.exec(key.slice(index));
+      if (!match) {
+        throw invalid(`the [ at position ${index + 1} does not start a list index such as [0]`);
+      }
+      if (!partHasContent) throw invalid(`the index at position ${index + 1} follows no key`);
+      if (current !== '') segments.push(current);
+      current = '';
+      segments.push(Number(match[1]));
+      const next = key[index + match[0].length];
+      if (next !== undefined && next !== '.' && next !== '[') {
+        throw invalid(
+          `the index ${match[0]} at position ${index + 1} is followed by "${next}", not "." or "["`,
+        );
+      }
+      index += match[0].length - 1;
+    } else if (char === ']') {
+      throw invalid(`the ] at position ${index + 1} closes no list index`);
     } else {
       current += char;
+      partHasContent = true;
     }
   }
-  segments.push(current);
-  const empty = segments.findIndex((segment) => segment.length === 0);
-  if (empty >= 0) throw invalid(`part ${empty + 1} is empty`);
+  if (!partHasContent) throw invalid(`part ${part} is empty`);
+  if (current !== '') segments.push(current);
   return segments;
 }
 
 /** The dotted spelling of `segments`, escaping dots and backslashes inside keys. */
-export function formatKeyPath(segments: readonly string[]): string {
-  return segments
-    .map((segment) => segment.replaceAll('\\', '\\\\').replaceAll('.', '\\.'))
-    .join('.');
+export function formatKeyPath(segments: readonly KeySegment[]): string {
+  let text = '';
+  for (const segment of segments) {
+    if (typeof segment === 'number') text += `[${segment}]`;
+    else {
+      const escaped = segment.replaceAll('\\', '\\\\').replaceAll('.', '\\.');
+      text += text === '' ? escaped : `.${escaped}`;
+    }
+  }
+  return text;
 }
 
 /** A map key as Helm sees it: Go's YAML reader turns scalar keys into their string form. */
@@ -116,13 +152,24 @@ export type PathLookup =
   | { readonly kind: 'found'; readonly node: Node | null }
   /** A key on the way, or the last one, is absent (or an intermediate map is empty). */
   | { readonly kind: 'missing' }
-  /** `path[index - 1]` (the document root for 0) holds `node`, which is not a map. */
-  | { readonly kind: 'blocked'; readonly index: number; readonly node: Node | null };
+  /**
+   * `path[index - 1]` (the document root for 0) holds `node`, which is not a map (for a key) or
+   * not a list (for an index).
+   */
+  | { readonly kind: 'blocked'; readonly index: number; readonly node: Node | null }
+  /** `path[index]` is an index past the end of the list `node`. */
+  | { readonly kind: 'out-of-range'; readonly index: number; readonly node: YAMLSeq };
 
-export function lookupPath(doc: Document, path: readonly string[]): PathLookup {
+export function lookupPath(doc: Document, path: readonly KeySegment[]): PathLookup {
   let node: unknown = doc.contents;
   for (const [index, segment] of path.entries()) {
     if (isAlias(node)) node = node.resolve(doc);
+    if (typeof segment === 'number') {
+      if (!isSeq(node)) return { kind: 'blocked', index, node: (node ?? null) as Node | null };
+      if (segment >= node.items.length) return { kind: 'out-of-range', index, node };
+      node = node.items[segment];
+      continue;
+    }
     if (node === undefined || isEmptyValue(node)) return { kind: 'missing' };
     if (!isMap(node)) return { kind: 'blocked', index, node: node as Node | null };
     const pair = findPair(node, segment) ?? findMerged(node, segment, doc);

@@ -168,3 +168,20 @@ export function firstKeyOffset(map: YAMLMap): number | undefined {
   if (isScalar(key) || isAlias(key) || isCollection(key)) return key.range?.[0];
   return undefined;
 }
+
+const BYTE_ORDER_MARK = '\uFEFF';
+
+/** The text without a leading UTF-8 byte order mark (YAML allows one; offsets below ignore it). */
+export function withoutByteOrderMark(text: string): string {
+  return text.startsWith(BYTE_ORDER_MARK) ? text.slice(1) : text;
+}
+
+/** Runs an edit on the text after its byte order mark, and puts the mark back in front. */
+export function keepingByteOrderMark<T extends { readonly text: string }>(
+  text: string,
+  edit: (body: string) => T,
+): T {
+  if (!text.startsWith(BYTE_ORDER_MARK)) return edit(text);
+  const result = edit(text.slice(1));
+  return { ...result, text: BYTE_ORDER_MARK + result.text };
+}

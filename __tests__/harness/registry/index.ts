@@ -152,6 +152,7 @@ export async function startRegistry(options: RegistryOptions = {}): Promise<Runn
         signing,
         users,
         anonymousPull: options.anonymousPull ?? false,
+        ...(options.refreshTokens ? { refreshTokens: options.refreshTokens } : {}),
         lifetimeSeconds: tokenLifetimeSeconds,
         ...(certificates
           ? { tls: { certPem: certificates.serverCertPem, keyPem: certificates.serverKeyPem } }

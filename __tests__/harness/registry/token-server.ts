@@ -17,6 +17,8 @@ export interface TokenServerOptions {
   signing: SigningCertificate;
   users: Record<string, string>;
   anonymousPull: boolean;
+  /** OAuth2 refresh tokens (Docker's identity tokens) accepted by `POST /token`, each for a user. */
+  refreshTokens?: Record<string, string>;
   lifetimeSeconds: number;
   /** Serve HTTPS with this key pair (same CA as the registry) instead of HTTP. */
   tls?: { certPem: string; keyPem: string };
@@ -139,6 +141,14 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
   const requests: TokenRequest[] = [];
 
   const handle = (request: http.IncomingMessage, response: http.ServerResponse): void => {
+    if (request.method === 'POST') {
+      const chunks: Buffer[] = [];
+      request.on('data', (chunk: Buffer) => chunks.push(chunk));
+      request.on('end', () =>
+        handleRefresh(request, Buffer.concat(chunks).toString('utf8'), response),
+      );
+      return;
+    }
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const scopes = url.searchParams.getAll('scope').flatMap((scope) => scope.split(' '));
     const service = url.searchParams.get('service');
@@ -196,6 +206,73 @@ export async function startTokenServer(options: TokenServerOptions): Promise<Tok
     sendJson(response, 200, {
       token,
       access_token: token,
+      expires_in: options.lifetimeSeconds,
+      issued_at: new Date().toISOString(),
+    });
+  };
+
+  /**
+   * The OAuth2 refresh-token grant of distribution's token spec: `POST /token` with a form of
+   * `grant_type=refresh_token`, `refresh_token`, `service`, `scope`, `client_id`. A known refresh
+   * token acts as its user (pull, push, delete); anything else is 400 `invalid_grant`.
+   */
+  const handleRefresh = (
+    request: http.IncomingMessage,
+    text: string,
+    response: http.ServerResponse,
+  ): void => {
+    const form = new URLSearchParams(text);
+    const scopes = form.getAll('scope').flatMap((scope) => scope.split(' '));
+    const refreshToken = form.get('refresh_token') ?? '';
+    const username = Object.hasOwn(options.refreshTokens ?? {}, refreshToken)
+      ? options.refreshTokens?.[refreshToken]
+      : undefined;
+    const record: TokenRequest = {
+      scope: scopes.length > 0 ? scopes.join(' ') : null,
+      service: form.get('service'),
+      authorization: request.headers.authorization ? 'other' : 'none',
+      grantType: form.get('grant_type') ?? '',
+      clientId: form.get('client_id') ?? '',
+      ...(username === undefined ? {} : { username }),
+      status: 0,
+      granted: [],
+    };
+    requests.push(record);
+    const contentType = request.headers['content-type'] ?? '';
+    if (new URL(request.url ?? '/', 'http://127.0.0.1').pathname !== '/token') {
+      record.status = 404;
+      sendJson(response, 404, { error: 'not_found' });
+      return;
+    }
+    if (
+      !contentType.startsWith('application/x-www-form-urlencoded') ||
+      record.grantType !== 'refresh_token' ||
+      record.clientId === '' ||
+      (record.service !== null && record.service !== SERVICE)
+    ) {
+      record.status = 400;
+      sendJson(response, 400, { error: 'invalid_request' });
+      return;
+    }
+    if (username === undefined) {
+      record.status = 400;
+      sendJson(response, 400, { error: 'invalid_grant' });
+      return;
+    }
+    const caller: Caller = { authorization: 'basic', username, authenticated: true };
+    const access = scopes
+      .map(parseScope)
+      .filter((entry): entry is AccessEntry => entry !== undefined)
+      .map((entry) => grant(entry, caller, options.anonymousPull))
+      .filter((entry) => entry.actions.length > 0);
+    const token = signToken(key, options.signing.x5c, username, access, options.lifetimeSeconds);
+    record.status = 200;
+    record.granted = access.map(
+      (entry) => `${entry.type}:${entry.name}:${entry.actions.join(',')}`,
+    );
+    sendJson(response, 200, {
+      access_token: token,
+      scope: scopes.join(' '),
       expires_in: options.lifetimeSeconds,
       issued_at: new Date().toISOString(),
     });

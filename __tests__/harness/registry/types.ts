@@ -11,6 +11,8 @@ export interface RegistryOptions {
   users?: Record<string, string>;
   /** Token mode: grant `pull` to requests without credentials. Default false (they get 401). */
   anonymousPull?: boolean;
+  /** Token mode: OAuth2 refresh tokens (identity tokens) `POST /token` accepts, each for a user. */
+  refreshTokens?: Record<string, string>;
   /** Token lifetime in seconds (`expires_in` and the JWT `exp`). Default 300. */
   tokenLifetimeSeconds?: number;
   /** Milliseconds to wait for `GET /v2/` after starting the process. Default 15 000. */
@@ -60,6 +62,9 @@ export interface TokenRequest {
   service: string | null;
   authorization: 'none' | 'basic' | 'other';
   username?: string;
+  /** A `POST /token` (OAuth2): its `grant_type` and `client_id`. Absent for `GET /token`. */
+  grantType?: string;
+  clientId?: string;
   /** What the token server answered: 200, 400 (wrong service), 401 (bad or missing credentials). */
   status: number;
   /** Actions granted per scope, e.g. ['repository:team/app:pull']. Empty when refused. */

@@ -121,6 +121,18 @@ describe('branchName', () => {
       name: 'helm-image-updater/my-app/eu-west',
     },
     {
+      target: 'charts',
+      environment: 'web/qa',
+      override: undefined,
+      name: 'helm-image-updater/charts/web/qa',
+    },
+    {
+      target: 'charts',
+      environment: 'web:eu/q a',
+      override: undefined,
+      name: 'helm-image-updater/charts/web-eu/q-a',
+    },
+    {
       target: '..hidden',
       environment: 'x.lock',
       override: undefined,

@@ -32,6 +32,7 @@ async function start(files: Record<string, string> = FILES): Promise<{
   server: RunningGitHub;
   client: GitHubClient;
   files: (sha?: string) => Promise<ChartFiles>;
+  logger: ReturnType<typeof recordingLogger>;
 }> {
   const server = await startGitHubServer({ files });
   servers.push(server);
@@ -40,6 +41,7 @@ async function start(files: Record<string, string> = FILES): Promise<{
   return {
     server,
     client,
+    logger,
     files: async (sha) =>
       createGitHubChartFiles(
         client,
@@ -180,8 +182,8 @@ describe('createGitHubChartFiles', () => {
     );
   });
 
-  it('refuses a symbolic link, and leaves it out of globs', async () => {
-    const { server, client, files } = await start();
+  it('refuses a symbolic link, and leaves it out of globs with one warning naming it', async () => {
+    const { server, client, files, logger } = await start();
     await commitEntries(server, client, [
       {
         path: 'helm-env/env/qa/values.yaml',
@@ -201,7 +203,32 @@ describe('createGitHubChartFiles', () => {
       'helm-env/env/dev/values.yaml',
       'helm-env/env/prod/values.yaml',
     ]);
+    // Listed again (config loading, then units): still one warning.
+    await chart.glob('helm-env/env/*/values.yaml');
+    expect(logger.warnings()).toEqual([
+      `\`helm-env/env/qa/values.yaml\` is a symbolic link in ${server.owner}/${server.repo}; it is not followed, so no file behind it is updated for \`helm-env/env/*/values.yaml\`. Replace the link with the file or directory, or list the real path.`,
+    ]);
     expect(operations(server, 'git/get-blob')).toHaveLength(0);
+  });
+
+  it('warns about a linked environment directory under a glob, and not about unrelated links', async () => {
+    const { server, client, files, logger } = await start();
+    await commitEntries(server, client, [
+      { path: 'helm-env/env/staging', mode: '120000', bytes: Buffer.from('prod') },
+      { path: 'helm-env/env/outside', mode: '120000', bytes: Buffer.from('/etc') },
+      { path: 'helm-env/env/dangling', mode: '120000', bytes: Buffer.from('missing') },
+      { path: 'helm-env/env/prod/README', mode: '120000', bytes: Buffer.from('../../README.md') },
+    ]);
+    const chart = await files();
+    expect(await chart.glob('helm-env/env/*/values.yaml')).toEqual([
+      'helm-env/env/dev/values.yaml',
+      'helm-env/env/prod/values.yaml',
+    ]);
+    expect(logger.warnings().map((line) => line.split(' is a symbolic link')[0])).toEqual([
+      '`helm-env/env/dangling`',
+      '`helm-env/env/outside`',
+      '`helm-env/env/staging`',
+    ]);
   });
 
   it('refuses a file above the size limit without downloading it', async () => {
@@ -225,7 +252,18 @@ describe('createGitHubChartFiles', () => {
       },
     ]);
     await expect((await files()).read('helm/latin1.yaml')).rejects.toThrow(
-      /^helm\/latin1\.yaml: is not UTF-8 text/,
+      `helm/latin1.yaml: the encoding is not UTF-8: the bytes at offset 3 (0xE9 0x0A) are not a UTF-8 sequence (Latin-1 or Windows-1252 text?) in ${server.owner}/${server.repo}; values, override and configuration files must be UTF-8 text, and the file was not changed.`,
+    );
+  });
+
+  it.each([
+    ['with a byte order mark', Buffer.from('\uFEFFa: 1\n', 'utf16le'), 'UTF-16 little-endian'],
+    ['without a byte order mark', Buffer.from('a: 1\n', 'utf16le'), 'UTF-16 or UTF-32 without'],
+  ])('refuses UTF-16 %s, saying encoding', async (_name, bytes, encoding) => {
+    const { server, client, files } = await start();
+    await commitEntries(server, client, [{ path: 'helm/utf16.yaml', mode: '100644', bytes }]);
+    await expect((await files()).read('helm/utf16.yaml')).rejects.toThrow(
+      `helm/utf16.yaml: the encoding is ${encoding}`,
     );
   });
 

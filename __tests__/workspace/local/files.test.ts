@@ -125,3 +125,125 @@ describe('createLocalChartFiles().glob', () => {
     await expect(files.glob('helm-env/env/*/values.yaml')).resolves.toHaveLength(2);
   });
 });
+
+describe('createLocalChartFiles: the checkout directory', () => {
+  it('names a directory that does not exist', () => {
+    const missing = join(dir, 'no-such-dir');
+    expect(() => createLocalChartFiles(missing)).toThrow(
+      new ConfigurationError(
+        `the checkout directory \`${missing}\` does not exist; point the directory option (--dir) at a checkout of the chart repository.`,
+      ),
+    );
+  });
+
+  it('names a path that is a file', () => {
+    const file = join(dir, 'helm/values.yaml');
+    expect(() => createLocalChartFiles(file)).toThrow(
+      `the checkout directory \`${file}\` is a file, not a directory;`,
+    );
+  });
+});
+
+describe('createLocalChartFiles: symbolic links under a glob', () => {
+  let links: string;
+
+  beforeAll(async () => {
+    links = await mkdtemp(join(tmpdir(), 'local-links-'));
+    await mkdir(join(links, 'env/dev'), { recursive: true });
+    await writeFile(join(links, 'env/dev/values.yaml'), 'tag: dev\n');
+    // A linked environment inside the checkout, one pointing outside, a loop, a dangling link,
+    // a linked values file, and a link the glob cannot reach.
+    await symlink('dev', join(links, 'env/qa'));
+    await symlink(outside, join(links, 'env/outside'));
+    await symlink('loop', join(links, 'env/loop'));
+    await symlink('missing', join(links, 'env/dangling'));
+    await mkdir(join(links, 'env/prod'));
+    await symlink('../dev/values.yaml', join(links, 'env/prod/values.yaml'));
+    await symlink('../README.md', join(links, 'env/dev/README.md'));
+  });
+
+  afterAll(async () => {
+    await rm(links, { recursive: true, force: true });
+  });
+
+  it('lists only regular files and warns once about each link, naming it', async () => {
+    const warnings: string[] = [];
+    const logger = {
+      debug: () => undefined,
+      info: () => undefined,
+      warning: (message: string) => warnings.push(message),
+      error: () => undefined,
+      setSecret: () => undefined,
+      group: <T>(_name: string, fn: () => Promise<T>) => fn(),
+    };
+    const files = createLocalChartFiles(links, { logger });
+    await expect(files.glob('env/*/values.yaml')).resolves.toEqual(['env/dev/values.yaml']);
+    await files.glob('env/*/values.yaml');
+    const linkOf = (message: string): string => message.split(' is a symbolic link')[0] ?? '';
+    expect(warnings.map(linkOf)).toEqual([
+      '`env/dangling`',
+      '`env/loop`',
+      '`env/outside`',
+      '`env/prod/values.yaml`',
+      '`env/qa`',
+    ]);
+    expect(warnings[0]).toBe(
+      '`env/dangling` is a symbolic link in the checkout; it is not followed, so no file behind it is updated for `env/*/values.yaml`. Replace the link with the file or directory, or list the real path.',
+    );
+  });
+
+  it('warns about a link in the literal part of the glob', async () => {
+    const warnings: string[] = [];
+    const logger = {
+      debug: () => undefined,
+      info: () => undefined,
+      warning: (message: string) => warnings.push(message),
+      error: () => undefined,
+      setSecret: () => undefined,
+      group: <T>(_name: string, fn: () => Promise<T>) => fn(),
+    };
+    await expect(
+      createLocalChartFiles(links, { logger }).glob('env/outside/*.txt'),
+    ).resolves.toEqual([]);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^`env\/outside` is a symbolic link in the checkout/);
+  });
+});
+
+describe('createLocalChartFiles: encodings', () => {
+  let encoded: string;
+
+  beforeAll(async () => {
+    encoded = await mkdtemp(join(tmpdir(), 'local-encodings-'));
+    await writeFile(join(encoded, 'latin1.yaml'), Buffer.from('# caf\xe9\ntag: a\n', 'latin1'));
+    await writeFile(join(encoded, 'utf16.yaml'), Buffer.from('\uFEFFtag: a\n', 'utf16le'));
+    await writeFile(join(encoded, 'utf16-nobom.yaml'), Buffer.from('tag: a\n', 'utf16le'));
+    await writeFile(join(encoded, 'bom.yaml'), '\uFEFFtag: a\n');
+  });
+
+  afterAll(async () => {
+    await rm(encoded, { recursive: true, force: true });
+  });
+
+  it('refuses a file that is not UTF-8 with the offset of the first bad byte', async () => {
+    await expect(createLocalChartFiles(encoded).read('latin1.yaml')).rejects.toThrow(
+      new ConfigurationError(
+        'the encoding is not UTF-8: the bytes at offset 5 (0xE9 0x0A 0x74 0x61) are not a UTF-8 sequence (Latin-1 or Windows-1252 text?); values, override and configuration files must be UTF-8 text, and the file was not changed.',
+        { source: 'latin1.yaml' },
+      ),
+    );
+  });
+
+  it.each([
+    ['utf16.yaml', 'UTF-16 little-endian (byte order mark FF FE)'],
+    ['utf16-nobom.yaml', 'UTF-16 or UTF-32 without a byte order mark (a NUL byte at offset 1)'],
+  ])('refuses %s, saying encoding', async (file, encoding) => {
+    await expect(createLocalChartFiles(encoded).read(file)).rejects.toThrow(
+      `${file}: the encoding is ${encoding}, not UTF-8;`,
+    );
+  });
+
+  it('keeps a UTF-8 byte order mark in the text', async () => {
+    await expect(createLocalChartFiles(encoded).read('bom.yaml')).resolves.toBe('\uFEFFtag: a\n');
+  });
+});

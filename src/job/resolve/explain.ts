@@ -3,6 +3,7 @@ import type { Decision } from '../../core/decision.js';
 import type { Logger } from '../../core/logging.js';
 import { isDigest, isValidOciTag } from '../../core/oci.js';
 import type { TagMetadata } from '../../core/tag-metadata.js';
+import { CREATED_LABEL, buildTimeOf } from '../../strategy/build-time.js';
 import type { WalkOutcome } from '../../strategy/choose.js';
 import { describeAllowTags, type FilterRejection } from '../../strategy/filter.js';
 import type { TagPolicy } from '../../strategy/policy.js';
@@ -35,6 +36,7 @@ const CAUSE_LABELS: Readonly<Record<SkipCause, (policy: TagPolicy, allowTags: st
     metadataError: () => 'unreadable',
     platform: (policy) => `lacking ${policy.platforms.join(', ')}`,
     tooYoung: () => 'younger than min-age',
+    futureBuild: () => 'built in the future',
     unverified: () => 'unverified',
   };
 
@@ -63,6 +65,8 @@ export function explainRanking(parts: {
   allowTags: string;
   /** Candidates ranked above the kept floor that a gate or a metadata failure removed. */
   newerSkipped: number;
+  /** For each tag that ties with others on the ordering key: those others. */
+  ties: ReadonlyMap<string, readonly string[]>;
   payloadTag?: string;
 }): string {
   const { strategy, input, outcome, counts } = parts;
@@ -75,12 +79,13 @@ export function explainRanking(parts: {
   switch (outcome.kind) {
     case 'candidate': {
       const chosen = outcome.candidate.tag;
+      const tie = describeTie(strategy, chosen, parts.ties.get(chosen) ?? [], parts.candidateCount);
       if (chosen === tagOf(input.current) && parts.chosen === input.current) {
-        return `${show(chosen)} is already the ${strategy.describe} (${pool}${skippedText}).`;
+        return `${show(chosen)} is already the ${strategy.describe} (${pool}${skippedText})${tie}.`;
       }
       const replaces =
         input.current === undefined ? 'nothing written yet' : `replaces ${show(input.current)}`;
-      return `${show(chosen)} is the ${strategy.describe}${builtAt(outcome.candidate.metadata)} and ${replaces} (${pool}${skippedText}).`;
+      return `${show(chosen)} is the ${strategy.describe}${builtAt(outcome.candidate.metadata)} and ${replaces} (${pool}${skippedText})${tie}.`;
     }
     case 'keep': {
       const kept = show(outcome.floor.candidate.tag);
@@ -88,12 +93,15 @@ export function explainRanking(parts: {
         outcome.floor.role === 'current'
           ? 'current'
           : 'already proposed on the pull-request branch';
+      const floorTies = parts.ties.get(outcome.floor.candidate.tag) ?? [];
       const why =
         parts.newerSkipped > 0
           ? `every newer tag was skipped`
-          : parts.best === outcome.floor.candidate.tag
-            ? `it is the ${strategy.describe}`
-            : `no allowed tag is newer${parts.best === undefined ? '' : ` (best: ${show(parts.best)})`} and allow-downgrade is off`;
+          : parts.best !== undefined && floorTies.includes(parts.best)
+            ? `${show(parts.best)}${floorTies.length > 1 ? ` and ${floorTies.length - 1} more` : ''} ha${floorTies.length > 1 ? 've' : 's'} the same ${strategy.tiedOn}, and a tie keeps the ${outcome.floor.role} value`
+            : parts.best === outcome.floor.candidate.tag
+              ? `it is the ${strategy.describe}`
+              : `no allowed tag is newer${parts.best === undefined ? '' : ` (best: ${show(parts.best)})`} and allow-downgrade is off`;
       return `keeping ${kept} (${role}): ${why} (${pool}${skippedText}).`;
     }
     case 'none': {
@@ -112,8 +120,32 @@ function unverifiedDetail(skipped: readonly SkippedTag[]): string {
   return ` — ${shown.join('; ')}${more}`;
 }
 
+/**
+ * How a tie on the ordering key was broken, for the log line and the pull request: reproducible
+ * builds give every candidate the same time, and the tag name deciding must not go unnoticed.
+ */
+function describeTie(
+  strategy: RankingStrategy,
+  chosen: string,
+  others: readonly string[],
+  candidateCount: number,
+): string {
+  if (others.length === 0) return '';
+  const names = others.slice(0, 3).map(show).join(', ') + (others.length > 3 ? ', …' : '');
+  const who =
+    others.length + 1 === candidateCount
+      ? `all ${candidateCount} candidates have the same ${strategy.tiedOn}`
+      : `${show(chosen)} has the same ${strategy.tiedOn} as ${names}`;
+  return `; ${who}, so the tag name decided (last in byte order wins)`;
+}
+
+/** When the image was built, and from what, for reasons. */
 export function builtAt(metadata: TagMetadata | undefined): string {
-  return metadata?.created === undefined ? '' : ` (built ${metadata.created})`;
+  const time = metadata && buildTimeOf(metadata);
+  if (time === undefined) return '';
+  if (time.source === 'created') return ` (built ${time.text})`;
+  const config = metadata?.created === undefined ? 'has none' : `says ${metadata.created}`;
+  return ` (built ${time.text} by its ${CREATED_LABEL} label; the image config ${config})`;
 }
 
 /** A value from a file or the registry in a reason: plain when it is an ordinary tag, quoted otherwise. */

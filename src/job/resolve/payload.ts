@@ -4,12 +4,12 @@ import { OCI_TAG_GRAMMAR, digestProblem, isValidOciTag } from '../../core/oci.js
 import type { TagMetadata } from '../../core/tag-metadata.js';
 import { walkRanking, type Floor } from '../../strategy/choose.js';
 import { compileTagFilter } from '../../strategy/filter.js';
-import { strategyFor } from '../../strategy/index.js';
+import { strategyFor, type TagStrategy } from '../../strategy/index.js';
 import type { RankingStrategy } from '../../strategy/ranking.js';
 import { decideDigest, requireTrackedTag } from './digest.js';
 import { describeRejection } from './explain.js';
 import type { PayloadInput } from './input.js';
-import { rankingDecision } from './ranking.js';
+import { rankingDecision, setAsideFutureBuilds, trustsFloor } from './ranking.js';
 import {
   floorUnreadable,
   isNotFound,
@@ -25,6 +25,19 @@ import {
  * It is then one candidate of the same ranking walk the tag list goes through.
  */
 export async function decidePayload(input: PayloadInput): Promise<Decision> {
+  const { strategy, metadata } = await checkPayload(input);
+  if (strategy.kind === 'tracking') return decideDigest(input, input.tag, metadata);
+  return decidePayloadRanking(input, strategy, input.tag, metadata);
+}
+
+/**
+ * The checks an untrusted payload must pass, without deciding anything: a valid tag that passes
+ * the image's filters (or is the followed tag), exists, and has the digest the payload names.
+ * Returns the tag's metadata; throws a PayloadError naming the field otherwise.
+ */
+export async function checkPayload(
+  input: PayloadInput,
+): Promise<{ strategy: TagStrategy; metadata: TagMetadata }> {
   const { image, tag } = input;
   const policy = image.policy;
   const fields = input.fields ?? { tag: 'client_payload.tag', digest: 'client_payload.digest' };
@@ -89,8 +102,7 @@ export async function decidePayload(input: PayloadInput): Promise<Decision> {
       `${fields.tag} ${JSON.stringify(tag)} of ${where} fails verification: ${unverified.detail}; nothing was written`,
     );
   }
-  if (strategy.kind === 'tracking') return decideDigest(input, tag, metadata);
-  return decidePayloadRanking(input, strategy, tag, metadata);
+  return { strategy, metadata };
 }
 
 /** The event's tag as the only candidate of the ranking walk, against current and pending. */
@@ -102,7 +114,9 @@ async function decidePayloadRanking(
 ): Promise<Decision> {
   const policy = input.image.policy;
   const candidate = { tag, metadata };
-  const ordering = strategy.order([candidate], policy);
+  const now = input.now();
+  const trusted = setAsideFutureBuilds(input, [candidate], now);
+  const ordering = strategy.order(trusted.candidates, policy);
   const filter = compileTagFilter(policy);
   const currentTag = tagOf(input.current);
   const pendingTag = tagOf(input.pending);
@@ -130,7 +144,8 @@ async function decidePayloadRanking(
       if (order !== undefined && order <= 0 && !(await tagExists(input, floorTag)))
         return undefined;
     }
-    return { role, candidate: { tag: floorTag, metadata: floorMetadata } };
+    const floor: Floor = { role, candidate: { tag: floorTag, metadata: floorMetadata } };
+    return trustsFloor(input, floor, now) ? floor : undefined;
   };
 
   const floors: Floor[] = [];
@@ -148,7 +163,7 @@ async function decidePayloadRanking(
     ordering,
     floors,
     policy,
-    now: input.now(),
+    now,
     metadataFor: () => Promise.resolve(metadata),
     // Verified above, before any decision: re-checking here would ask nothing new.
   });
@@ -158,7 +173,7 @@ async function decidePayloadRanking(
     walk,
     filtered: { kept: [tag], skipped: { invalid: [], notAllowed: [], ignored: [] } },
     seen: 1,
-    skipped: ordering.skipped,
+    skipped: [...trusted.skipped, ...ordering.skipped],
     fetched: { metadata: new Map(), failures: new Map() },
     currentMetadata,
     payloadTag: tag,

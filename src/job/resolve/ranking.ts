@@ -1,6 +1,7 @@
 import type { Decision } from '../../core/decision.js';
 import { RegistryError, RequestBudgetSpent, errorMessage } from '../../core/errors.js';
 import type { TagMetadata } from '../../core/tag-metadata.js';
+import { futureBuild } from '../../strategy/build-time.js';
 import {
   walkRanking,
   type CandidateCheck,
@@ -18,6 +19,7 @@ import type { Candidate, Ordering, RankingStrategy, SkippedTag } from '../../str
 import { buildDecision, countDecision } from './decision.js';
 import { explainRanking, logFilterDetail, logRankingDetail } from './explain.js';
 import type { ResolveInput } from './input.js';
+import { readInPushOrder } from './push-order.js';
 import {
   fetchAll,
   floorUnreadable,
@@ -38,7 +40,16 @@ export async function resolveRanking(
 ): Promise<Decision> {
   const { image, logger } = input;
   const policy = image.policy;
-  const tags = [...new Set(await input.client.listTags(input.reference))];
+  // newest-build orders by build time: a listing API that knows push times spares the pulls.
+  const listing =
+    strategy.name === 'newest-build' && input.client.listByPush
+      ? await input.client.listByPush(input.reference)
+      : undefined;
+  const tags = [
+    ...new Set(
+      listing ? listing.map((entry) => entry.tag) : await input.client.listTags(input.reference),
+    ),
+  ];
   const filtered = filterTags(tags, policy);
   const filter = compileTagFilter(policy);
   const listed = new Set(tags);
@@ -53,9 +64,17 @@ export async function resolveRanking(
   const skipped: SkippedTag[] = [];
   let fetched = NOTHING_FETCHED;
   if (strategy.needsMetadataToOrder) {
-    const wanted = new Set(filtered.kept);
-    if (currentTag !== undefined && listed.has(currentTag)) wanted.add(currentTag);
-    fetched = await fetchAll(input, [...wanted]);
+    if (listing) {
+      const floorTags = [currentTag, pendingTag].filter(
+        (tag, index, all): tag is string =>
+          tag !== undefined && listed.has(tag) && all.indexOf(tag) === index,
+      );
+      fetched = await readInPushOrder(input, listing, filtered.kept, floorTags);
+    } else {
+      const wanted = new Set(filtered.kept);
+      if (currentTag !== undefined && listed.has(currentTag)) wanted.add(currentTag);
+      fetched = await fetchAll(input, [...wanted]);
+    }
     // Ordering a partial set could pick a build that is not the newest: keep the value instead.
     const spent = [...fetched.failures.values()].find(
       (error) => error instanceof RequestBudgetSpent,
@@ -71,10 +90,18 @@ export async function resolveRanking(
       }
     }
   }
-  const candidates: Candidate[] = filtered.kept
-    .filter((tag) => !fetched.failures.has(tag))
-    .map((tag) => ({ tag, metadata: fetched.metadata.get(tag) }));
-  const ordering = strategy.order(candidates, policy);
+  const now = input.now();
+  const trusted = setAsideFutureBuilds(
+    input,
+    filtered.kept
+      .filter((tag) => !fetched.failures.has(tag))
+      // With a listing, tags pushed too early to win were not read and are not ranked.
+      .filter((tag) => !listing || fetched.metadata.has(tag))
+      .map((tag) => ({ tag, metadata: fetched.metadata.get(tag) })),
+    now,
+  );
+  skipped.push(...trusted.skipped);
+  const ordering = strategy.order(trusted.candidates, policy);
   skipped.push(...ordering.skipped);
 
   if (strategy.needsMetadataToOrder && !policy.allowDowngrade) {
@@ -99,13 +126,14 @@ export async function resolveRanking(
       candidate: { tag: pendingTag, metadata: fetched.metadata.get(pendingTag) },
     });
   }
+  const trustedFloors = floors.filter((floor) => trustsFloor(input, floor, now));
 
   const walk = await walkRanking({
     strategy,
     ordering,
-    floors,
+    floors: trustedFloors,
     policy,
-    now: input.now(),
+    now,
     metadataFor: (tag) => input.client.getMetadata(input.reference, tag, policy.platforms),
     checks: verificationChecks(input),
   });
@@ -141,6 +169,56 @@ export async function resolveRanking(
     fetched,
     currentMetadata: currentTag === undefined ? undefined : fetched.metadata.get(currentTag),
   });
+}
+
+/** Warnings about future build times named per image; the rest are counted. */
+const FUTURE_WARNINGS = 5;
+
+/**
+ * Candidates whose build time is ahead of the run's clock are skipped, each with a warning that
+ * names the tag and the time: through no-downgrade such a tag would otherwise hold back every
+ * real build that follows.
+ */
+export function setAsideFutureBuilds(
+  input: ResolveInput,
+  candidates: readonly Candidate[],
+  now: Date,
+): { candidates: Candidate[]; skipped: SkippedTag[] } {
+  const kept: Candidate[] = [];
+  const skipped: SkippedTag[] = [];
+  for (const candidate of candidates) {
+    const future = futureBuild(candidate, now);
+    if (future) skipped.push(future);
+    else kept.push(candidate);
+  }
+  const where = `${input.image.alias} (${input.image.repository})`;
+  // In tag order, so the log does not depend on the order the registry lists tags in.
+  skipped.sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0));
+  for (const entry of skipped.slice(0, FUTURE_WARNINGS)) {
+    input.logger.warning(`${where}: skipped ${JSON.stringify(entry.tag)}, which ${entry.detail}`);
+  }
+  if (skipped.length > FUTURE_WARNINGS) {
+    input.logger.warning(
+      `${where}: skipped ${skipped.length - FUTURE_WARNINGS} more tags built in the future`,
+    );
+  }
+  return { candidates: kept, skipped };
+}
+
+/**
+ * A current or pending value with a build time in the future protects nothing (with a warning):
+ * otherwise one build from a machine with a wrong clock would pin the image for good.
+ */
+export function trustsFloor(input: ResolveInput, floor: Floor, now: Date): boolean {
+  const future = futureBuild(floor.candidate, now);
+  if (future === undefined) return true;
+  const which =
+    floor.role === 'current' ? 'current tag' : 'tag proposed on the pull-request branch';
+  input.logger.warning(
+    `${input.image.alias} (${input.image.repository}): the ${which} ${JSON.stringify(floor.candidate.tag)} ` +
+      `${future.detail}, so newer builds may replace it`,
+  );
+  return false;
 }
 
 /**
@@ -181,6 +259,7 @@ export async function rankingDecision(
     skipped,
     allowTags: describeAllowTags(input.image.policy.allowTags),
     newerSkipped: walk.skipped.length,
+    ties: ordering.ties,
     ...(parts.payloadTag === undefined ? {} : { payloadTag: parts.payloadTag }),
   });
   return buildDecision(input, {

@@ -23,9 +23,9 @@ export interface CandidateVerification {
 export function candidateVerification(
   verifier: ImageVerifier,
   reference: ImageReference,
-  policy: VerificationPolicy,
+  policy: VerificationPolicy | undefined,
 ): CandidateVerification | undefined {
-  if (!isVerifying(policy)) return undefined;
+  if (policy === undefined || !isVerifying(policy)) return undefined;
   const evidence = new Map<string, readonly string[]>();
   return {
     policy,

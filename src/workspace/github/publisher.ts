@@ -70,7 +70,8 @@ export function branchName(
   override: string | undefined,
 ): string {
   if (override !== undefined && override.trim() !== '') return override.trim();
-  const segments = [BRANCH_PREFIX, target, ...(environment === undefined ? [] : [environment])];
+  // An environment named by several wildcards (`web/qa`) keeps its `/`: one ref segment per part.
+  const segments = [BRANCH_PREFIX, target, ...(environment?.split('/') ?? [])];
   return segments.map(refSegment).join('/');
 }
 

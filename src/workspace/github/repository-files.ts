@@ -1,7 +1,13 @@
 import picomatch from 'picomatch';
 import { normaliseRepositoryPath } from '../../config/repository-path.js';
 import { ConfigurationError } from '../../core/errors.js';
-import { MAX_FILE_BYTES, type ChartFiles } from '../../core/files.js';
+import {
+  MAX_FILE_BYTES,
+  mayHoldMatches,
+  skippedLinkWarning,
+  type ChartFiles,
+} from '../../core/files.js';
+import { decodeChartText } from '../../core/text-encoding.js';
 import type { Logger } from '../../core/logging.js';
 import { callGitHub } from './github-errors.js';
 import type { GitHubClient } from './octokit.js';
@@ -31,6 +37,8 @@ export function createGitHubChartFiles(
 ): ChartFiles {
   const where = `${owner}/${repo}`;
   const blobs = new Map<string, Promise<string>>();
+  // Each skipped link is reported once, however often a glob is listed during a run.
+  const reportedLinks = new Set<string>();
   let index: Promise<RepositoryIndex> | undefined;
 
   const repositoryIndex = (): Promise<RepositoryIndex> => {
@@ -75,6 +83,14 @@ export function createGitHubChartFiles(
       const isMatch = picomatch(normalised, { dot: true });
       const base = picomatch.scan(normalised).base;
       const entries = await (await repositoryIndex()).entriesUnder(base === '.' ? '' : base);
+      for (const entry of entries) {
+        if (entry.mode !== SYMLINK_MODE) continue;
+        if (!isMatch(entry.path) && !mayHoldMatches(normalised, entry.path)) continue;
+        const key = `${normalised}\n${entry.path}`;
+        if (reportedLinks.has(key)) continue;
+        reportedLinks.add(key);
+        logger.warning(skippedLinkWarning(normalised, entry.path, ` in ${where}`));
+      }
       return entries
         .filter((entry) => isRegularFile(entry) && isMatch(entry.path))
         .map((entry) => entry.path)
@@ -218,15 +234,8 @@ async function fetchBlob(
   const bytes =
     encoding === 'base64' ? Buffer.from(content, 'base64') : Buffer.from(content, 'utf8');
   if (bytes.length > MAX_FILE_BYTES) throw tooLarge(entry.path, bytes.length, `${owner}/${repo}`);
-  try {
-    // ignoreBOM keeps a byte order mark, so a rewritten file keeps its exact bytes.
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
-  } catch {
-    throw new ConfigurationError(
-      `is not UTF-8 text in ${owner}/${repo}; values and override files must be UTF-8 YAML`,
-      { source: entry.path },
-    );
-  }
+  // A byte order mark stays in the text, so a rewritten file keeps its exact bytes.
+  return decodeChartText(bytes, entry.path, `${owner}/${repo}`);
 }
 
 /** Git does not follow a linked directory; a checkout would, into wherever it points. */

@@ -1,10 +1,18 @@
 import { constants } from 'node:fs';
+import { statSync } from 'node:fs';
 import { lstat, open, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import picomatch from 'picomatch';
 import { normaliseRepositoryPath } from '../../config/repository-path.js';
 import { ConfigurationError } from '../../core/errors.js';
-import { MAX_FILE_BYTES, type ChartFiles } from '../../core/files.js';
+import {
+  MAX_FILE_BYTES,
+  mayHoldMatches,
+  skippedLinkWarning,
+  type ChartFiles,
+} from '../../core/files.js';
+import type { Logger } from '../../core/logging.js';
+import { decodeChartText } from '../../core/text-encoding.js';
 
 /** Directories never worth searching for charts or manifests. */
 const SKIPPED_DIRECTORIES: ReadonlySet<string> = new Set(['.git', 'node_modules']);
@@ -19,13 +27,44 @@ export const MAX_WALK_DEPTH = 32;
  */
 export function createLocalChartFiles(
   dir: string,
-  options: { readonly maxWalkEntries?: number } = {},
+  options: { readonly maxWalkEntries?: number; readonly logger?: Logger } = {},
 ): ChartFiles {
+  checkCheckoutDirectory(dir);
   const maxWalkEntries = options.maxWalkEntries ?? MAX_WALK_ENTRIES;
+  // Each skipped link is reported once, however often a glob is listed during a run.
+  const reported = new Set<string>();
+  const onLink = (pattern: string, path: string): void => {
+    if (reported.has(`${pattern}\n${path}`)) return;
+    reported.add(`${pattern}\n${path}`);
+    options.logger?.warning(skippedLinkWarning(pattern, path, ' in the checkout'));
+  };
   return {
     read: (path) => readChartFile(dir, path),
-    glob: (pattern) => globChartFiles(dir, pattern, maxWalkEntries),
+    glob: (pattern) => globChartFiles(dir, pattern, maxWalkEntries, onLink),
   };
+}
+
+/**
+ * The checkout must be a directory that exists; said at once, naming it, rather than after the
+ * registry was asked and a file could not be written.
+ */
+function checkCheckoutDirectory(dir: string): void {
+  let stats;
+  try {
+    stats = statSync(dir);
+  } catch (error) {
+    const code = errorCode(error);
+    throw new ConfigurationError(
+      code === 'ENOENT' || code === 'ENOTDIR'
+        ? `the checkout directory \`${dir}\` does not exist; point the directory option (--dir) at a checkout of the chart repository.`
+        : `the checkout directory \`${dir}\` cannot be read (${code ?? 'unknown error'}).`,
+    );
+  }
+  if (!stats.isDirectory()) {
+    throw new ConfigurationError(
+      `the checkout directory \`${dir}\` is a file, not a directory; point the directory option (--dir) at a checkout of the chart repository.`,
+    );
+  }
 }
 
 async function readChartFile(dir: string, path: string): Promise<string | undefined> {
@@ -82,7 +121,7 @@ async function readChartFile(dir: string, path: string): Promise<string | undefi
         `\`${relative}\` is above the limit of ${MAX_FILE_BYTES} bytes for chart files.`,
       );
     }
-    return buffer.subarray(0, bytesRead).toString('utf8');
+    return decodeChartText(buffer.subarray(0, bytesRead), relative);
   } finally {
     await handle.close();
   }
@@ -92,6 +131,7 @@ async function globChartFiles(
   dir: string,
   pattern: string,
   maxWalkEntries: number,
+  onLink: (pattern: string, path: string) => void,
 ): Promise<string[]> {
   const normalised = normaliseRepositoryPath(pattern, 'glob');
   const isMatch = picomatch(normalised, { dot: true });
@@ -102,7 +142,11 @@ async function globChartFiles(
   const startSegments = base === '.' ? [] : base.split('/');
   for (let i = 1; i <= startSegments.length; i++) {
     const stats = await lstatOrUndefined(join(dir, ...startSegments.slice(0, i)));
-    if (stats === undefined || stats.isSymbolicLink()) return [];
+    if (stats === undefined) return [];
+    if (stats.isSymbolicLink()) {
+      onLink(normalised, startSegments.slice(0, i).join('/'));
+      return [];
+    }
     if (!stats.isDirectory()) {
       // A pattern without wildcards names one file.
       return i === startSegments.length && stats.isFile() && isMatch(base) ? [base] : [];
@@ -132,6 +176,11 @@ async function globChartFiles(
         if (!SKIPPED_DIRECTORIES.has(entry.name)) await walk(relative, depth + 1);
       } else if (entry.isFile() && isMatch(relative)) {
         matches.push(relative);
+      } else if (
+        entry.isSymbolicLink() &&
+        (isMatch(relative) || mayHoldMatches(normalised, relative))
+      ) {
+        onLink(normalised, relative);
       }
     }
   };
