@@ -252,4 +252,27 @@ describe('the verification gate in the job', () => {
     // The tag list only: metadata and verification both come from the cache.
     expect(counts.byKind).toEqual({ 'GET base': 1, 'GET tags': 1 });
   });
+
+  it("pins a followed tag's new digest only when it verifies (digest strategy)", async () => {
+    repositoryCount += 1;
+    const repository = `team/digest${repositoryCount}`;
+    const unsigned = await registry.push(repository, 'latest', {
+      created: new Date(Date.UTC(2026, 0, 2)),
+    });
+    const dir = await checkout({
+      'cosign.pub': signer.publicPem,
+      'values.yaml': 'app:\n  image: x\n',
+    });
+    const raw = inputs(repository, { 'update-strategy': 'digest' });
+    const refused = await run(dir, raw);
+    expect(refused.report.decisions[0]?.decision.chosen).toBeUndefined();
+    expect(refused.report.decisions[0]?.decision.reason).toBe(
+      `latest now points at ${unsigned.digest}, but it is not verified: no valid signature for key cosign.pub; nothing written yet.`,
+    );
+    expect(await readFile(path.join(dir, 'values.yaml'), 'utf8')).toBe('app:\n  image: x\n');
+    await cosignSign(registry, repository, unsigned.digest, signer);
+    const accepted = await run(dir, raw);
+    expect(accepted.report.decisions[0]?.decision.chosen).toBe(`latest@${unsigned.digest}`);
+    expect(accepted.report.decisions[0]?.decision.verification).toHaveLength(1);
+  });
 });
