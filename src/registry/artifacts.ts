@@ -2,46 +2,21 @@ import { RegistryError } from '../core/errors.js';
 import { isDigest } from '../core/oci.js';
 import { MANIFEST_ACCEPT, OCI_INDEX, manifestPath, sha256Digest } from './manifests.js';
 import type { RegistryTransport } from './transport.js';
-import type { ImageReference } from './types.js';
+import type {
+  ArtifactClient,
+  ImageReference,
+  RawManifest,
+  Referrer,
+  ReferrersList,
+} from './types.js';
 
-/** A manifest of any media type (a signature, an attestation, a referrers index), as fetched. */
-export interface RawManifest {
-  /** sha256 of the bytes received, checked against the digest asked for or reported. */
-  readonly digest: string;
-  readonly mediaType: string;
-  readonly bytes: Buffer;
-  readonly content: Readonly<Record<string, unknown>>;
-}
-
-/** One entry of a referrers list (OCI 1.1): an artifact whose `subject` is the image. */
-export interface Referrer {
-  readonly digest: string;
-  readonly mediaType: string;
-  readonly artifactType: string | undefined;
-  readonly annotations: Readonly<Record<string, string>>;
-}
-
-/** Where a referrers list came from, for reasons and the request count. */
-export type ReferrersSource = 'api' | 'tag-schema' | 'none';
-
-export interface ReferrersList {
-  readonly referrers: readonly Referrer[];
-  readonly source: ReferrersSource;
-}
-
-/** Registry reads for artifacts that are not images: signatures, attestations, bundles. */
-export interface ArtifactClient {
-  /** A manifest by tag or digest, or undefined when the registry answers 404. */
-  readManifest(image: ImageReference, reference: string): Promise<RawManifest | undefined>;
-  /** A blob, its digest checked; at most `maxBytes`. */
-  readBlob(image: ImageReference, digest: string, maxBytes: number): Promise<Buffer>;
-  /**
-   * Artifacts that name `digest` as their subject: the referrers API
-   * (`GET /v2/<name>/referrers/<digest>`), or, on a registry without it, the referrers tag
-   * schema (`sha256-<hex>` holding an index).
-   */
-  listReferrers(image: ImageReference, digest: string): Promise<ReferrersList>;
-}
+export type {
+  ArtifactClient,
+  RawManifest,
+  Referrer,
+  ReferrersList,
+  ReferrersSource,
+} from './types.js';
 
 /** Artifact manifests also come as these (cosign's and ORAS' pushes). */
 const ARTIFACT_ACCEPT: readonly string[] = [

@@ -5,7 +5,9 @@ import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logging.js';
 import { isDigest } from '../core/oci.js';
 import { NO_LABELS } from './manifests.js';
-import type { TagMetadata } from './types.js';
+import type { TagMetadata, VerificationCacheStore } from './types.js';
+
+export type { VerificationCacheStore } from './types.js';
 
 /** One tag's metadata as remembered, with what is needed to know whether it still answers a request. */
 export interface CachedTag {
@@ -23,12 +25,6 @@ export interface MetadataCacheStore {
   set(image: string, tag: string, entry: CachedTag): void;
   /** Forgets the tags of an image that the registry no longer lists. */
   retain(image: string, tags: readonly string[]): void;
-}
-
-/** Positive verification results per image, keyed by `<digest> <policy hash>` (src/verify/). */
-export interface VerificationCacheStore {
-  getVerification(image: string, key: string): readonly string[] | undefined;
-  setVerification(image: string, key: string, evidence: readonly string[]): void;
 }
 
 /** Bump when the stored shape changes; files of another version are ignored. */

@@ -1,8 +1,6 @@
 /** The registry layer's contract with the rest of the action. */
 
 import type { TagMetadata } from '../core/tag-metadata.js';
-import type { ArtifactClient } from './artifacts.js';
-import type { VerificationCacheStore } from './cache.js';
 import type { ListedTag } from './listings/types.js';
 
 export type { TagMetadata } from '../core/tag-metadata.js';
@@ -60,4 +58,49 @@ export interface MetadataOptions {
    * fetched again; without it, a cached tag is trusted as immutable.
    */
   readonly digest?: string;
+}
+
+/** A manifest of any media type (a signature, an attestation, a referrers index), as fetched. */
+export interface RawManifest {
+  /** sha256 of the bytes received, checked against the digest asked for or reported. */
+  readonly digest: string;
+  readonly mediaType: string;
+  readonly bytes: Buffer;
+  readonly content: Readonly<Record<string, unknown>>;
+}
+
+/** One entry of a referrers list (OCI 1.1): an artifact whose `subject` is the image. */
+export interface Referrer {
+  readonly digest: string;
+  readonly mediaType: string;
+  readonly artifactType: string | undefined;
+  readonly annotations: Readonly<Record<string, string>>;
+}
+
+/** Where a referrers list came from, for reasons and the request count. */
+export type ReferrersSource = 'api' | 'tag-schema' | 'none';
+
+export interface ReferrersList {
+  readonly referrers: readonly Referrer[];
+  readonly source: ReferrersSource;
+}
+
+/** Registry reads for artifacts that are not images: signatures, attestations, bundles. */
+export interface ArtifactClient {
+  /** A manifest by tag or digest, or undefined when the registry answers 404. */
+  readManifest(image: ImageReference, reference: string): Promise<RawManifest | undefined>;
+  /** A blob, its digest checked; at most `maxBytes`. */
+  readBlob(image: ImageReference, digest: string, maxBytes: number): Promise<Buffer>;
+  /**
+   * Artifacts that name `digest` as their subject: the referrers API
+   * (`GET /v2/<name>/referrers/<digest>`), or, on a registry without it, the referrers tag
+   * schema (`sha256-<hex>` holding an index).
+   */
+  listReferrers(image: ImageReference, digest: string): Promise<ReferrersList>;
+}
+
+/** Positive verification results per image, keyed by `<digest> <policy hash>` (src/verify/). */
+export interface VerificationCacheStore {
+  getVerification(image: string, key: string): readonly string[] | undefined;
+  setVerification(image: string, key: string, evidence: readonly string[]): void;
 }
