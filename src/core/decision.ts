@@ -30,6 +30,11 @@ export interface Decision {
    * decided: `chosen` is the value kept, not a choice. The run reports itself incomplete.
    */
   readonly incomplete?: boolean;
+  /**
+   * How the chosen tag was verified (key fingerprint; identity, issuer and Rekor log index;
+   * provenance builder and source commit), one line per method; absent without verification.
+   */
+  readonly verification?: readonly string[];
   /** Set when the value came from another environment's history (`promote-from`). */
   readonly promotion?: PromotionRecord;
 }

@@ -111,6 +111,7 @@ export async function runPipeline(edges: RunEdges): Promise<RunOutcome> {
         logger,
         now: edges.now,
         dryRun: edges.dryRun === true,
+        env: edges.env,
       });
       const rateLimits = rateLimitLines(
         [...settings.images.values()].map(

@@ -3,8 +3,9 @@ import { rootCertificates } from 'node:tls';
 import type { RegistrySettings } from './settings.js';
 import { RequestBudgetSpent, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logging.js';
+import { ArtifactReader } from './artifacts.js';
 import { RegistryAuth } from './auth.js';
-import { MetadataCache, type MetadataCacheStore } from './cache.js';
+import { MetadataCache, type MetadataCacheStore, type VerificationCacheStore } from './cache.js';
 import { runCredentialHelper } from './credential-helper.js';
 import {
   CredentialStore,
@@ -103,6 +104,7 @@ export function createRegistryClient(options: RegistryClientOptions): ManagedReg
     vendorFor: options.vendorFor ?? vendorFor,
   });
   const manifests = new ManifestReader(transport);
+  const artifacts = new ArtifactReader(transport);
   const tagListOptions = { ...DEFAULT_TAG_LIST_OPTIONS, ...options.tagList };
   // Without a cache that outlives the run, metadata is still kept for the run.
   const store = options.cache ?? new MetadataCache();
@@ -121,6 +123,9 @@ export function createRegistryClient(options: RegistryClientOptions): ManagedReg
   };
 
   return {
+    artifacts,
+    verifications: isVerificationStore(store) ? store : undefined,
+
     async listTags(image: ImageReference): Promise<string[]> {
       const tags = await listTags(transport, image, logger, tagListOptions);
       store.retain(imageKey(image), tags);
@@ -247,6 +252,16 @@ export function createRegistryClient(options: RegistryClientOptions): ManagedReg
       return http.close();
     },
   };
+}
+
+function isVerificationStore(
+  store: MetadataCacheStore,
+): store is MetadataCacheStore & VerificationCacheStore {
+  const candidate = store as Partial<VerificationCacheStore>;
+  return (
+    typeof candidate.getVerification === 'function' &&
+    typeof candidate.setVerification === 'function'
+  );
 }
 
 // A listing page of 100 tags with their per-platform images is some 100 KiB.

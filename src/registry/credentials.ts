@@ -1,9 +1,5 @@
 import path from 'node:path';
-import type {
-  CredentialHelperRule,
-  CredentialSource,
-  RegistryCredential,
-} from './settings.js';
+import type { CredentialHelperRule, CredentialSource, RegistryCredential } from './settings.js';
 import { ConfigurationError, RegistryError } from '../core/errors.js';
 import type { Logger } from '../core/logging.js';
 import { HELPER_NAME, type HelperAnswer } from './credential-helper.js';
