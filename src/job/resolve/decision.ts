@@ -13,6 +13,8 @@ export interface DecisionParts {
   readonly reason: string;
   readonly counts: Decision['counts'];
   readonly tiedWith?: readonly string[];
+  /** A request budget or rate limit ran out before the image could be decided. */
+  readonly incomplete?: boolean;
 }
 
 /**
@@ -31,6 +33,7 @@ export function buildDecision(input: ResolveInput, parts: DecisionParts): Decisi
     reason: parts.reason,
     counts: parts.counts,
     tiedWith: parts.tiedWith ?? [],
+    ...(parts.incomplete ? { incomplete: true } : {}),
   };
 }
 
