@@ -79,7 +79,7 @@ describe('config file → settings', () => {
         ]),
       },
     ]);
-    expect(logger.infos).toContain(`configuration from ${CONFIG}`);
+    expect(logger.at('info')).toContain(`configuration from ${CONFIG}`);
   });
 
   it('takes the inputs as defaults under the file, and the file over them', async () => {
@@ -165,7 +165,7 @@ targets:
       'env/prod/values.yaml': 'app: {}\n',
     });
     await loadSettings(defaultInputs(), files, {}, logger, noRunnerFiles);
-    expect(logger.warnings).toEqual([
+    expect(logger.at('warning', 'error')).toEqual([
       'target envs: environment `prd` has overrides but no file matching `env/*/values.yaml` belongs to it (environments found: dev, prod). Did you mean `prod`?',
     ]);
   });
@@ -193,7 +193,7 @@ targets:
     expect([...target.environments.keys()]).toEqual(['web/prod', 'web/qa', 'web/qas']);
     expect(target.environments.get('web/prod')?.publish.mode).toBe('merge');
     // One warning for the key that names no file, and none for the keys that do.
-    expect(logger.warnings).toEqual([
+    expect(logger.at('warning', 'error')).toEqual([
       'target charts: environment `web/qas` has overrides but no file matching `charts/*/env/*/values.yaml` belongs to it (environments found: web/prod, web/qa). Did you mean `web/qa`?',
     ]);
   });
@@ -212,7 +212,7 @@ targets:
   it('prefers the file over the images input, with a warning', async () => {
     const logger = recordingLogger();
     await load(SPEC_EXAMPLE, { images: 'x=org/x', 'app-name': 'x' }, logger);
-    expect(logger.warnings).toContainEqual(
+    expect(logger.at('warning', 'error')).toContainEqual(
       'both the config file .github/helm-image-updater.yml and the input `images` are set; the config file is used and `images` is ignored (set `config-source: inputs` to use the inputs instead).',
     );
   });
@@ -305,7 +305,7 @@ describe('config file → errors with file, line, expected form and did-you-mean
     [
       'misspelt image key',
       'images:\n  web:\n    repository: org/web\n    stratgy: semver\ntargets: []\n',
-      `${CONFIG}:4: unknown key \`stratgy\` in image \`web\`; expected one of \`repository\`, \`strategy\`, \`constraint\`, \`allow-tags\`, \`ignore-tags\`, \`platforms\`, \`allow-downgrade\`, \`min-age\`, \`helm\`. Did you mean \`strategy\`?`,
+      `${CONFIG}:4: unknown key \`stratgy\` in image \`web\`; expected one of \`repository\`, \`strategy\`, \`constraint\`, \`allow-tags\`, \`ignore-tags\`, \`platforms\`, \`allow-downgrade\`, \`min-age\`, \`verify\`, \`verify-key\`, \`verify-identity\`, \`verify-identity-regexp\`, \`verify-issuer\`, \`trusted-root\`, \`helm\`. Did you mean \`strategy\`?`,
     ],
     [
       'image without repository',
@@ -415,7 +415,7 @@ describe('config file → errors with file, line, expected form and did-you-mean
     [
       'misspelt environment key',
       `${HEADER}targets:\n  - name: a\n    type: values\n    files: env/*/values.yaml\n    environments:\n      dev: { reviewer: [sre] }\n`,
-      `${CONFIG}:9: unknown key \`reviewer\` in target \`a\` environment \`dev\`; expected one of \`strategy\`, \`constraint\`, \`allow-tags\`, \`ignore-tags\`, \`platforms\`, \`allow-downgrade\`, \`min-age\`, \`mode\`, \`merge-method\`, \`labels\`, \`reviewers\`, \`branch\`, \`promote-from\`, \`soak\`, \`promote-window\`. Did you mean \`reviewers\`?`,
+      `${CONFIG}:9: unknown key \`reviewer\` in target \`a\` environment \`dev\`; expected one of \`strategy\`, \`constraint\`, \`allow-tags\`, \`ignore-tags\`, \`platforms\`, \`allow-downgrade\`, \`min-age\`, \`verify\`, \`verify-key\`, \`verify-identity\`, \`verify-identity-regexp\`, \`verify-issuer\`, \`trusted-root\`, \`mode\`, \`merge-method\`, \`labels\`, \`reviewers\`, \`branch\`, \`promote-from\`, \`soak\`, \`promote-window\`. Did you mean \`reviewers\`?`,
     ],
     [
       'environments without a glob',

@@ -44,6 +44,8 @@ export function pullRequestBody(changeSet: ChangeSet): string {
   ];
   const promoted = promotionList([changeSet]);
   if (promoted !== '') sections.push('', '### Promotion', '', promoted);
+  const verified = verificationList([changeSet]);
+  if (verified !== '') sections.push('', '### Verification', '', verified);
   const files = filesList(changeSet);
   if (files !== '') sections.push('', '### Files', '', files);
   const unchanged = unchangedTable([changeSet]);
@@ -84,6 +86,8 @@ export function stepSummary(
   else lines.push('No image needed an update.', '');
   const promoted = promotionList(changeSets);
   if (promoted !== '') lines.push('### Promotion', '', promoted, '');
+  const verified = verificationList(withUpdates);
+  if (verified !== '') lines.push('### Verification', '', verified, '');
   const unchanged = unchangedTable(changeSets);
   if (unchanged !== '') lines.push('### Not changed', '', unchanged, '');
   return lines.join('\n');
@@ -171,6 +175,27 @@ function updatesTable(changeSets: readonly ChangeSet[]): string {
         sourceLink(entry.decision),
       ]),
     );
+  }
+  return lines.join('\n');
+}
+
+/**
+ * How each updated image was verified (key fingerprint; identity, issuer and Rekor log index;
+ * provenance builder and source commit), one line per method.
+ */
+function verificationList(changeSets: readonly ChangeSet[]): string {
+  const lines: string[] = [];
+  for (const changeSet of changeSets) {
+    for (const decision of changeSet.decisions) {
+      if (!decision.changed || decision.verification === undefined) continue;
+      if (decision.chosen === undefined) continue;
+      const where = changeSet.environment === undefined ? '' : ` (${changeSet.environment})`;
+      for (const evidence of decision.verification) {
+        lines.push(
+          `- **${escapeCell(decision.alias)}**${escapeCell(where)} ${code(shortenDigest(decision.chosen))}: ${escapeCell(oneLine(evidence))}`,
+        );
+      }
+    }
   }
   return lines.join('\n');
 }

@@ -5,8 +5,7 @@ import type { GitHubClient } from './octokit.js';
 import { PublishConflict, createPublisher, type UnitBranchState } from './publisher.js';
 import { createGitHubChartFiles } from './repository-files.js';
 import { createGitHubHistory } from './history.js';
-import type { Unit } from '../../job/units.js';
-import type { UnitSnapshot, Workspace } from '../../core/workspace.js';
+import type { UnitAddress, UnitSnapshot, Workspace } from '../../core/workspace.js';
 
 /** The chart repository on GitHub: files read and changes landed through the API. */
 export function createGitHubWorkspace(options: {
@@ -33,7 +32,7 @@ export function createGitHubWorkspace(options: {
       firstBase = await publisher.baseBranch();
       return filesAt(firstBase.sha);
     },
-    async readUnit(unit: Unit): Promise<UnitSnapshot> {
+    async readUnit(unit: UnitAddress): Promise<UnitSnapshot> {
       // The first attempt at a unit uses the base read at the start of the run; a retry after a
       // lost race reads the base again.
       const key = `${unit.target}\u0000${unit.environment ?? ''}`;
