@@ -1,10 +1,20 @@
 /** The registry layer's contract with the rest of the action. */
 
 import type { TagMetadata } from '../core/tag-metadata.js';
-import type { ListedTag } from './listings/types.js';
 
 export type { TagMetadata } from '../core/tag-metadata.js';
-export type { ListedTag } from './listings/types.js';
+
+/** One tag as a hosted registry's listing API reports it, without pulling anything. */
+export interface ListedTag {
+  readonly tag: string;
+  /**
+   * When the tag was last pushed (milliseconds since the epoch), or undefined when the listing
+   * does not say. An image is built before it is pushed, so its build time is at most this.
+   */
+  readonly pushedAt: number | undefined;
+  /** The digest the listing reports for the tag, when it reports one. */
+  readonly digest: string | undefined;
+}
 
 /** A parsed image reference. `nginx` → registry `docker.io`, host `registry-1.docker.io`, repository `library/nginx`. */
 export interface ImageReference {
