@@ -16,6 +16,11 @@ import {
   runHubListingBench,
   writeHubListingSection,
 } from './hub-listing.js';
+import {
+  readGitHubRequestsSection,
+  runGitHubRequestsBench,
+  writeGitHubRequestsSection,
+} from './github-requests.js';
 import { rssMethod } from './measure.js';
 import { evaluateTargets, renderResults, type BenchRun } from './report.js';
 import {
@@ -24,7 +29,12 @@ import {
   type ScenarioPlan,
   type ScenarioResult,
 } from './scenario.js';
-import { measureActionStartup, type StartupResult } from './startup.js';
+import {
+  measureActionStartup,
+  measureInstalledLoad,
+  type InstalledLoadResult,
+  type StartupResult,
+} from './startup.js';
 import { RepositoryTags } from './tags.js';
 
 const execFileAsync = promisify(execFile);
@@ -55,6 +65,7 @@ const QUICK: readonly ScenarioShape[] = [
 
 const USAGE = `Usage: npm run bench -- [--quick] [--no-xl] [--only 1x2000,10x5000] [--repeat N] [--out FILE] [--cli FILE]
        npm run bench -- --hub-listing [--repeat N] [--out FILE]
+       npm run bench -- --github-requests [--out FILE]
 
   --quick      1×100, 1×2 000 and 10×200 tags (a few minutes)
   --no-xl      skip 10 × 5 000 tags (the RSS scenario)
@@ -62,8 +73,12 @@ const USAGE = `Usage: npm run bench -- [--quick] [--no-xl] [--only 1x2000,10x500
   --repeat N   runs per measurement, median reported (default 3)
   --out FILE   results file (default bench/results.md)
   --cli FILE   the command-line bundle to measure (default dist/cli.js, built when stale)
+  --startup-only  only the start-up figures: dist/index.js to its first request, and --help of
+               dist/cli.js against the package installed from its tarball
   --hub-listing  only the cold newest-build run through a Docker-Hub-shaped listing (2 000 tags);
-               replaces its own section of the results file and nothing else`;
+               replaces its own section of the results file and nothing else
+  --github-requests  only GitHub requests (reads, writes) of a no-op and a one-change run at
+               1, 4 and 50 units; replaces its own section of the results file`;
 
 function readOptions(): {
   quick: boolean;
@@ -72,7 +87,9 @@ function readOptions(): {
   repeat: number;
   out: string;
   cli: string | undefined;
+  startupOnly: boolean;
   hubListing: boolean;
+  githubRequests: boolean;
 } {
   const { values } = parseArgs({
     options: {
@@ -82,7 +99,9 @@ function readOptions(): {
       repeat: { type: 'string', default: '3' },
       out: { type: 'string', default: path.join(root, 'bench', 'results.md') },
       cli: { type: 'string' },
+      'startup-only': { type: 'boolean', default: false },
       'hub-listing': { type: 'boolean', default: false },
+      'github-requests': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -105,7 +124,9 @@ function readOptions(): {
     repeat,
     out: path.resolve(values.out),
     cli: values.cli === undefined ? undefined : path.resolve(values.cli),
+    startupOnly: values['startup-only'],
     hubListing: values['hub-listing'],
+    githubRequests: values['github-requests'],
   };
 }
 
@@ -180,6 +201,11 @@ async function main(): Promise<void> {
   const loadBefore = os.loadavg();
   const log = (line: string): void => console.log(line);
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  if (options.githubRequests) {
+    await runGitHubRequestsBench(options.out, command);
+    log(`Wrote the GitHub requests section of ${path.relative(process.cwd(), options.out)}.`);
+    return;
+  }
   if (options.hubListing) {
     const hubRegistry = await startRegistry();
     try {
@@ -213,6 +239,8 @@ async function main(): Promise<void> {
   const scenarios: ScenarioResult[] = [];
   let startup: StartupResult | undefined;
   let startupError: string | undefined;
+  let installedLoad: InstalledLoadResult | undefined;
+  let installedLoadError: string | undefined;
   try {
     if (action) {
       try {
@@ -225,12 +253,23 @@ async function main(): Promise<void> {
         log(`start-up measurement failed: ${startupError}`);
       }
     }
-    const shapes = (options.quick ? QUICK : FULL).filter(
+    try {
+      installedLoad = await measureInstalledLoad(cli, 9);
+      log(
+        `--help without the compile cache: dist/cli.js ${installedLoad.bundle.median.toFixed(0)} ms, installed package ${installedLoad.installed.median.toFixed(0)} ms`,
+      );
+    } catch (error) {
+      installedLoadError = error instanceof Error ? error.message : String(error);
+      log(`installed-package measurement failed: ${installedLoadError}`);
+    }
+    const shapes = (options.startupOnly ? [] : options.quick ? QUICK : FULL).filter(
       (shape) =>
         (options.xl || !(shape.images === 10 && shape.tags === 5000)) &&
         (options.only === undefined || options.only.has(`${shape.images}x${shape.tags}`)),
     );
-    if (shapes.length === 0) throw new Error('no scenario selected; see --help');
+    if (shapes.length === 0 && !options.startupOnly) {
+      throw new Error('no scenario selected; see --help');
+    }
     const pool = new Map<string, RepositoryTags>();
     for (const shape of shapes) {
       const plan: ScenarioPlan = {
@@ -273,12 +312,16 @@ async function main(): Promise<void> {
     rssMethod: rssMethod(),
     startup,
     startupError,
+    installedLoad,
+    installedLoadError,
     scenarios,
   };
   // The Docker Hub listing section is measured by `--hub-listing`; a full run keeps it.
   const hubSection = await readHubListingSection(options.out);
+  const githubSection = await readGitHubRequestsSection(options.out);
   await writeFile(options.out, renderResults(run));
   if (hubSection !== undefined) await writeHubListingSection(options.out, hubSection);
+  if (githubSection !== undefined) await writeGitHubRequestsSection(options.out, githubSection);
   log('');
   for (const verdict of evaluateTargets(run)) {
     const mark = verdict.met === undefined ? 'n/a' : verdict.met ? 'met' : 'NOT MET';

@@ -60,7 +60,7 @@ describe('Argo CD annotations → settings', () => {
     expect([...settings.images.values()]).toEqual([frontend, backend]);
     const pullSecret = (line: number): string =>
       `application.yaml:${line}: Application example: pull-secret \`pullsecret:argocd/dockerhub-secret\` is a cluster secret this action cannot read; give registry credentials with the \`registry-credentials\` input (\`host=env:VARIABLE\`) or docker/login-action.`;
-    expect(logger.warnings).toEqual([pullSecret(9), pullSecret(13)]);
+    expect(logger.at('warning', 'error')).toEqual([pullSecret(9), pullSecret(13)]);
   });
 
   it('reads an ApplicationSet that writes back to one values file per environment', async () => {
@@ -254,7 +254,7 @@ spec:
       }),
     });
     await load(files, logger);
-    expect(logger.warnings).toEqual([
+    expect(logger.at('warning', 'error')).toEqual([
       'app.yaml:7: Application web: annotation `web.allow-tag` is not one this action reads and is ignored. Did you mean `allow-tags`?',
       'app.yaml:8: Application web: annotation `wbe.update-strategy` is for alias `wbe`, which is not in image-list; it is ignored. Did you mean `web`?',
       'app.yaml:9: Application web: annotation `update-stratgy` is not one this action reads and is ignored. Did you mean `update-strategy`?',

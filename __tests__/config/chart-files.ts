@@ -1,5 +1,4 @@
 import type { ChartFiles } from '../../src/core/files.js';
-import type { Logger } from '../../src/core/logging.js';
 
 /** ChartFiles over an in-memory repository: path → text. Globs support `*` in one segment and `**`. */
 export function memoryChartFiles(
@@ -37,24 +36,4 @@ function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
-/** A logger that records what it was given, for assertions on warnings and secrets. */
-export function recordingLogger(): Logger & {
-  warnings: string[];
-  infos: string[];
-  secrets: string[];
-} {
-  const warnings: string[] = [];
-  const infos: string[] = [];
-  const secrets: string[] = [];
-  return {
-    warnings,
-    infos,
-    secrets,
-    debug: () => undefined,
-    info: (message) => infos.push(message),
-    warning: (message) => warnings.push(message),
-    error: (message) => warnings.push(message),
-    setSecret: (value) => secrets.push(value),
-    group: (_name, fn) => fn(),
-  };
-}
+export { recordingLogger } from '../harness/recording-logger.js';

@@ -79,7 +79,7 @@ describe('config file → settings', () => {
         ]),
       },
     ]);
-    expect(logger.infos).toContain(`configuration from ${CONFIG}`);
+    expect(logger.at('info')).toContain(`configuration from ${CONFIG}`);
   });
 
   it('takes the inputs as defaults under the file, and the file over them', async () => {
@@ -165,7 +165,7 @@ targets:
       'env/prod/values.yaml': 'app: {}\n',
     });
     await loadSettings(defaultInputs(), files, {}, logger, noRunnerFiles);
-    expect(logger.warnings).toEqual([
+    expect(logger.at('warning', 'error')).toEqual([
       'target envs: environment `prd` has overrides but no file matching `env/*/values.yaml` belongs to it (environments found: dev, prod). Did you mean `prod`?',
     ]);
   });
@@ -193,7 +193,7 @@ targets:
     expect([...target.environments.keys()]).toEqual(['web/prod', 'web/qa', 'web/qas']);
     expect(target.environments.get('web/prod')?.publish.mode).toBe('merge');
     // One warning for the key that names no file, and none for the keys that do.
-    expect(logger.warnings).toEqual([
+    expect(logger.at('warning', 'error')).toEqual([
       'target charts: environment `web/qas` has overrides but no file matching `charts/*/env/*/values.yaml` belongs to it (environments found: web/prod, web/qa). Did you mean `web/qa`?',
     ]);
   });
@@ -212,7 +212,7 @@ targets:
   it('prefers the file over the images input, with a warning', async () => {
     const logger = recordingLogger();
     await load(SPEC_EXAMPLE, { images: 'x=org/x', 'app-name': 'x' }, logger);
-    expect(logger.warnings).toContainEqual(
+    expect(logger.at('warning', 'error')).toContainEqual(
       'both the config file .github/helm-image-updater.yml and the input `images` are set; the config file is used and `images` is ignored (set `config-source: inputs` to use the inputs instead).',
     );
   });

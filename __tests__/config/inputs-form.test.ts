@@ -258,7 +258,7 @@ describe('inputs → settings', () => {
   it('warns that a constraint does nothing with newest-build', async () => {
     const logger = recordingLogger();
     await load({ images: 'app=org/app:^1', 'app-name': 'app' }, logger);
-    expect(logger.warnings).toEqual([
+    expect(logger.at('warning', 'error')).toEqual([
       'input images: image app: constraint `^1` has no effect with the newest-build strategy; it applies to semver (a range) and digest (the tag to follow).',
     ]);
   });

@@ -18,6 +18,7 @@ import type {
 import { resolveImage, resolvePayloadTag } from '../../src/job/resolve.js';
 import { parseAllowTags } from '../../src/strategy/filter.js';
 import { digestFor, imageWith, metadataOf } from '../strategy/fixtures.js';
+import { recordingLogger } from '../harness/recording-logger.js';
 
 const reference: ImageReference = {
   registry: '127.0.0.1:5000',
@@ -87,32 +88,12 @@ class FakeRegistry implements RegistryClient {
   }
 }
 
-class RecordingLogger implements Logger {
-  readonly lines: { level: string; message: string }[] = [];
-  debug(message: string): void {
-    this.lines.push({ level: 'debug', message });
-  }
-  info(message: string): void {
-    this.lines.push({ level: 'info', message });
-  }
-  warning(message: string): void {
-    this.lines.push({ level: 'warning', message });
-  }
-  error(message: string): void {
-    this.lines.push({ level: 'error', message });
-  }
-  setSecret(): void {}
-  group<T>(_name: string, fn: () => Promise<T>): Promise<T> {
-    return fn();
-  }
-}
-
 function resolve(
   registry: FakeRegistry,
   policy: Partial<TagPolicy>,
   current: string | undefined,
   pending?: string,
-  logger: Logger = new RecordingLogger(),
+  logger: Logger = recordingLogger(),
 ) {
   return resolveImage({
     image: imageWith(policy),
@@ -140,7 +121,7 @@ function resolvePayload(
     tag,
     digest: extra.digest,
     client: registry,
-    logger: new RecordingLogger(),
+    logger: recordingLogger(),
     now: () => NOW,
   });
 }
@@ -154,7 +135,7 @@ describe('resolveImage — newest-build', () => {
       .add('main-2682590', '2024-05-02T10:00:00Z')
       .add('main-b99bc73', '2024-05-01T10:00:00Z')
       .add('dev-ffff', '2024-05-09T10:00:00Z');
-    const logger = new RecordingLogger();
+    const logger = recordingLogger();
     const decision = await resolve(
       registry,
       { allowTags: regexp('^main-') },
@@ -580,7 +561,7 @@ describe('resolvePayloadTag', () => {
       current: undefined,
       tag: 'bad tag',
       client: registry,
-      logger: new RecordingLogger(),
+      logger: recordingLogger(),
       now: () => NOW,
       fields: {
         tag: 'package_version.container_metadata.tag.name',
@@ -764,7 +745,7 @@ describe('a spent request budget', () => {
       .add('main-a', '2024-05-01T00:00:00Z')
       .add('main-b', '2024-05-03T00:00:00Z')
       .add('main-c', '2024-05-02T00:00:00Z');
-    const logger = new RecordingLogger();
+    const logger = recordingLogger();
     const decision = await resolve(registry, {}, 'main-a', undefined, logger);
     expect(decision).toMatchObject({ chosen: 'main-a', changed: false });
     expect(decision.reason).toContain('kept "main-a" without deciding');

@@ -2,8 +2,9 @@ import picomatch from 'picomatch';
 import { describe, expect, it } from 'vitest';
 import type { ImageSettings, PublishPolicy, TargetSettings } from '../../src/config/settings.js';
 import type { ChartFiles } from '../../src/core/files.js';
-import { silentLogger, type Logger } from '../../src/core/logging.js';
+import { silentLogger } from '../../src/core/logging.js';
 import { expandUnits } from '../../src/job/units.js';
+import { recordingLogger } from '../harness/recording-logger.js';
 
 const publish: PublishPolicy = {
   mode: 'pull-request',
@@ -20,11 +21,6 @@ function filesOf(paths: string[]): ChartFiles {
     glob: (pattern) =>
       Promise.resolve(paths.filter((file) => picomatch(pattern, { dot: true })(file)).sort()),
   };
-}
-
-function recordingLogger(): Logger & { warnings: string[] } {
-  const warnings: string[] = [];
-  return { ...silentLogger, warning: (message) => warnings.push(message), warnings };
 }
 
 describe('expandUnits', () => {
@@ -90,7 +86,7 @@ describe('expandUnits', () => {
       logger,
     );
     expect(units.map((unit) => unit.file)).toEqual(['helm/.argocd-source-example.yaml']);
-    expect(logger.warnings).toEqual(warnings);
+    expect(logger.warnings()).toEqual(warnings);
   });
 
   it('a values glob gives one unit per environment directory, with per-environment overrides', async () => {
@@ -131,7 +127,7 @@ describe('expandUnits', () => {
       ['staging', 'helm-env/env/staging/values.yaml', 'pull-request', 'lyzhang1999/frontend'],
     ]);
     // A key that names no file (qa) is reported once, by the settings loader, not here.
-    expect(logger.warnings).toEqual([]);
+    expect(logger.warnings()).toEqual([]);
   });
 
   it('two wildcards name two environments: charts/web/env/qa and charts/web/env/prod are both updated', async () => {
@@ -160,7 +156,7 @@ describe('expandUnits', () => {
       ['web/prod', 'charts/web/env/prod/values.yaml', 'merge'],
       ['web/qa', 'charts/web/env/qa/values.yaml', 'pull-request'],
     ]);
-    expect(logger.warnings).toEqual([]);
+    expect(logger.warnings()).toEqual([]);
   });
 
   it('two files of one environment (prod.yaml and prod.yml) are reported by name, and one is used', async () => {
@@ -183,7 +179,7 @@ describe('expandUnits', () => {
       ['dev', 'envs/dev.yaml'],
       ['prod', 'envs/prod.yaml'],
     ]);
-    expect(logger.warnings).toEqual([
+    expect(logger.warnings()).toEqual([
       'target envs: envs/prod.yml and envs/prod.yaml both belong to environment `prod`; only envs/prod.yaml is updated. Keep one values file per environment.',
     ]);
   });
@@ -215,7 +211,7 @@ describe('expandUnits', () => {
     expect(units.map((unit) => [unit.target, unit.environment, unit.file])).toEqual([
       ['one', undefined, 'helm/values.yaml'],
     ]);
-    expect(logger.warnings).toEqual([
+    expect(logger.warnings()).toEqual([
       'Target "none": no file matches nowhere/*/values.yaml; nothing to update.',
     ]);
   });

@@ -38,6 +38,7 @@ const INPUT_DEFAULTS = {
   'insecure-registries': '',
   'registry-concurrency': '8',
   'request-budget': '5000',
+  'fail-on-incomplete': 'false',
   'registry-listings': 'true',
   cache: 'true',
   'dispatch-types': 'image-pushed',

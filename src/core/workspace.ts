@@ -1,7 +1,13 @@
 import type { ChartFiles } from './files.js';
-import type { ChangeSet, PublishResult } from './changes.js';
-import type { Unit } from '../job/units.js';
-import type { HistoryProvider } from '../promotion/history.js';
+import type { ChangeSet, PublishPolicy, PublishResult } from './changes.js';
+import type { HistoryProvider } from './history.js';
+
+/** What a workspace needs to know of a publication unit: its name and how it publishes. */
+export interface UnitAddress {
+  readonly target: string;
+  readonly environment: string | undefined;
+  readonly publish: PublishPolicy;
+}
 
 /** What one attempt at a unit sees: the base files, and the files of its open pull request. */
 export interface UnitSnapshot {
@@ -20,7 +26,7 @@ export interface Workspace {
   /** The files of the base branch, for configuration and unit expansion. */
   baseFiles(): Promise<ChartFiles>;
   /** A fresh read of the unit's base and pending files; called again after a lost race. */
-  readUnit(unit: Unit): Promise<UnitSnapshot>;
+  readUnit(unit: UnitAddress): Promise<UnitSnapshot>;
   /** Lands a change set; throws a conflict error (see isConflict) when the snapshot went stale. */
   publish(changeSet: ChangeSet, snapshot: UnitSnapshot): Promise<PublishResult>;
   /** True for the error `publish` throws when another writer moved a ref first. */

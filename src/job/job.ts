@@ -124,6 +124,10 @@ export async function runJob(options: JobOptions): Promise<JobReport> {
     }
     work = work.filter(({ unit }) => unit.promotion === undefined);
   }
+  // One image with thousands of tags must not leave the others without a request.
+  registry.shareBudget?.([
+    ...new Set(units.flatMap((unit) => unit.images.map((image) => referenceOf(image)))),
+  ]);
 
   const report = {
     decisions: [] as UnitDecision[],
@@ -623,6 +627,8 @@ function memoizeTagLists(client: RegistryClient): RegistryClient {
       client.getMetadata(image, tag, platforms, metadataOptions),
     getDigest: (image, tag) => client.getDigest(image, tag),
     usage: () => client.usage(),
+    shareBudget: (images) => client.shareBudget?.(images),
+    releaseShare: (image) => client.releaseShare?.(image),
     ...(client.artifacts && { artifacts: client.artifacts }),
     ...(client.verifications && { verifications: client.verifications }),
   };

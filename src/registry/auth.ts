@@ -1,4 +1,4 @@
-import type { RegistryCredential } from '../config/settings.js';
+import type { RegistryCredential } from './settings.js';
 import { RegistryError, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logging.js';
 import type { AuthChallenge } from './challenge.js';

@@ -37,7 +37,7 @@ export interface RegistryClient {
     options?: MetadataOptions,
   ): Promise<TagMetadata>;
   /**
-   * Every tag with its push time from the registry's listing API (Docker Hub), without pulls;
+   * Every tag with its push time from the registry's listing API (Docker Hub, GHCR, GAR/GCR), without pulls;
    * undefined when the registry has none, listings are off, or the listing failed (the caller
    * then uses listTags). Absent on clients without listings.
    */
@@ -46,6 +46,13 @@ export interface RegistryClient {
   getDigest(image: ImageReference, tag: string): Promise<string>;
   /** Usage so far, keyed by `registry/repository`. */
   usage(): ReadonlyMap<string, RegistryUsage>;
+  /**
+   * The images this run will resolve: each is guaranteed an equal share of the request budget,
+   * and may spend beyond it only what the others will not need.
+   */
+  shareBudget?(images: readonly ImageReference[]): void;
+  /** The image is resolved; the part of its share it did not use goes to the others. */
+  releaseShare?(image: ImageReference): void;
   /** Signatures, attestations and referrers; needed only when images are verified. */
   readonly artifacts?: ArtifactClient;
   /** Where verified digests are remembered (the metadata cache, when it can hold them). */

@@ -5,33 +5,7 @@ import type { Decision } from '../../../src/core/decision.js';
 import type { ChangeSet } from '../../../src/core/changes.js';
 import type { RunningGitHub } from '../../harness/github/index.js';
 
-/** A logger that keeps what it was told, so tests can assert on warnings and masked secrets. */
-export interface RecordingLogger extends Logger {
-  readonly lines: { level: string; message: string }[];
-  readonly secrets: string[];
-  warnings(): string[];
-}
-
-export function recordingLogger(): RecordingLogger {
-  const lines: { level: string; message: string }[] = [];
-  const secrets: string[] = [];
-  const push = (level: string) => (message: string) => {
-    lines.push({ level, message });
-  };
-  return {
-    lines,
-    secrets,
-    warnings: () => lines.filter((line) => line.level === 'warning').map((line) => line.message),
-    debug: push('debug'),
-    info: push('info'),
-    warning: push('warning'),
-    error: push('error'),
-    setSecret: (value) => {
-      secrets.push(value);
-    },
-    group: (_name, fn) => fn(),
-  };
-}
+export { recordingLogger, type RecordingLogger } from '../../harness/recording-logger.js';
 
 export function settingsFor(
   server: RunningGitHub,

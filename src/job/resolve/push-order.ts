@@ -40,9 +40,18 @@ export async function readInPushOrder(
   const now = input.now();
   const metadata = new Map<string, TagMetadata>();
   const failures = new Map<string, unknown>();
+  const digests = new Map(listing.map((entry) => [entry.tag, entry.digest]));
   const read = async (tag: string): Promise<TagMetadata | undefined> => {
     try {
-      const found = await client.getMetadata(reference, tag, policy.platforms);
+      // With the listing's digest, a tag on a manifest already read this run costs nothing, and
+      // a cached tag that has moved to another manifest is read again.
+      const digest = digests.get(tag);
+      const found = await client.getMetadata(
+        reference,
+        tag,
+        policy.platforms,
+        digest === undefined || digest === '' ? undefined : { digest },
+      );
       metadata.set(tag, found);
       return found;
     } catch (error) {

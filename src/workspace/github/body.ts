@@ -42,6 +42,8 @@ export function pullRequestBody(changeSet: ChangeSet): string {
     '',
     updatesTable([changeSet]),
   ];
+  const promoted = promotionList([changeSet]);
+  if (promoted !== '') sections.push('', '### Promotion', '', promoted);
   const verified = verificationList([changeSet]);
   if (verified !== '') sections.push('', '### Verification', '', verified);
   const files = filesList(changeSet);
@@ -82,6 +84,8 @@ export function stepSummary(
   const withUpdates = changeSets.filter((changeSet) => changeSet.updates.length > 0);
   if (withUpdates.length > 0) lines.push('### Updates', '', updatesTable(withUpdates), '');
   else lines.push('No image needed an update.', '');
+  const promoted = promotionList(changeSets);
+  if (promoted !== '') lines.push('### Promotion', '', promoted, '');
   const verified = verificationList(withUpdates);
   if (verified !== '') lines.push('### Verification', '', verified, '');
   const unchanged = unchangedTable(changeSets);
@@ -213,6 +217,23 @@ function unchangedTable(changeSets: readonly ChangeSet[]): string {
   }
   if (lines.length === 0) return '';
   return ['| Environment | Image | Current | Reason |', '|---|---|---|---|', ...lines].join('\n');
+}
+
+/**
+ * Why each promoted image moved: its source, since when it ran there (commit and pull request),
+ * and when the source's newer values become eligible. Kept images explain themselves under
+ * "Not changed".
+ */
+function promotionList(changeSets: readonly ChangeSet[]): string {
+  const lines: string[] = [];
+  for (const changeSet of changeSets) {
+    for (const decision of changeSet.decisions) {
+      if (decision.promotion === undefined || !decision.changed) continue;
+      const where = changeSet.environment ?? changeSet.target;
+      lines.push(`- ${escapeCell(where)}: ${code(decision.alias)} ${escapeCell(decision.reason)}`);
+    }
+  }
+  return lines.join('\n');
 }
 
 function decisionReason(decision: Decision): string {

@@ -4,8 +4,8 @@ import type { Logger } from '../../core/logging.js';
 import type { GitHubClient } from './octokit.js';
 import { PublishConflict, createPublisher, type UnitBranchState } from './publisher.js';
 import { createGitHubChartFiles } from './repository-files.js';
-import type { Unit } from '../../job/units.js';
-import type { UnitSnapshot, Workspace } from '../../core/workspace.js';
+import { createGitHubHistory } from './history.js';
+import type { UnitAddress, UnitSnapshot, Workspace } from '../../core/workspace.js';
 
 /** The chart repository on GitHub: files read and changes landed through the API. */
 export function createGitHubWorkspace(options: {
@@ -32,7 +32,7 @@ export function createGitHubWorkspace(options: {
       firstBase = await publisher.baseBranch();
       return filesAt(firstBase.sha);
     },
-    async readUnit(unit: Unit): Promise<UnitSnapshot> {
+    async readUnit(unit: UnitAddress): Promise<UnitSnapshot> {
       // The first attempt at a unit uses the base read at the start of the run; a retry after a
       // lost race reads the base again.
       const key = `${unit.target}\u0000${unit.environment ?? ''}`;
@@ -51,5 +51,16 @@ export function createGitHubWorkspace(options: {
       return publisher.publish(changeSet, snapshot.state as UnitBranchState);
     },
     isConflict: (error) => error instanceof PublishConflict,
+    // The history of the base branch as this run read it; later commits are the next run's.
+    async history() {
+      const base = firstBase ?? (await publisher.baseBranch());
+      return createGitHubHistory({
+        client,
+        owner: settings.owner,
+        repo: settings.repo,
+        baseSha: base.sha,
+        logger,
+      });
+    },
   };
 }
