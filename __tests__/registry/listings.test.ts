@@ -11,6 +11,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RegistrySettings, TagPolicy } from '../../src/config/settings.js';
 import type { Logger } from '../../src/core/logging.js';
 import { resolveImage } from '../../src/job/resolve.js';
+import type { CandidateVerification } from '../../src/job/resolve/verification.js';
 import { PUSH_BUILD_SKEW_MS } from '../../src/job/resolve/push-order.js';
 import { createRegistryClient } from '../../src/registry/client.js';
 import type { ImageReference } from '../../src/registry/types.js';
@@ -104,6 +105,7 @@ async function resolveWith(
     policy?: Partial<TagPolicy>;
     registryName?: string;
     credentials?: RegistrySettings['credentials'];
+    verification?: CandidateVerification;
   },
 ): Promise<{
   chosen: string | undefined;
@@ -139,6 +141,7 @@ async function resolveWith(
       client,
       logger,
       now: () => NOW,
+      ...(options.verification ? { verification: options.verification } : {}),
     });
     const counts = await registry.requestCounts();
     return { chosen: decision.chosen, manifests: counts.byKind['GET manifest'] ?? 0, logger };
@@ -190,6 +193,26 @@ describe('newest-build ordered by the Docker Hub listing', () => {
         status: 200,
       },
     ]);
+  });
+
+  it('walks past the newest builds when the supply-chain gate refuses them', async () => {
+    // Stands in for the cosign/provenance gate: the two newest builds are unsigned.
+    const unsigned = new Set(['main-29', 'main-28']);
+    const verification = {
+      policy: undefined,
+      check: ({ tag }: { tag: string }) =>
+        Promise.resolve(
+          unsigned.has(tag)
+            ? { tag, cause: 'unverified' as const, detail: 'has no valid signature' }
+            : undefined,
+        ),
+      evidenceFor: () => ['signed'],
+    } as unknown as CandidateVerification;
+    const listed = await resolveWith('team/hourly', { listings: true, verification });
+    const scanned = await resolveWith('team/hourly', { listings: false, verification });
+    expect(listed.chosen).toBe('main-27');
+    expect(scanned.chosen).toBe('main-27');
+    expect(listed.manifests).toBe(3);
   });
 
   it('stays right when push order and build order differ', async () => {

@@ -1,10 +1,8 @@
 /** The registry layer's contract with the rest of the action. */
 
 import type { TagMetadata } from '../core/tag-metadata.js';
-import type { ListedTag } from './listings/types.js';
 
 export type { TagMetadata } from '../core/tag-metadata.js';
-export type { ListedTag } from './listings/types.js';
 
 /** A parsed image reference. `nginx` → registry `docker.io`, host `registry-1.docker.io`, repository `library/nginx`. */
 export interface ImageReference {
@@ -110,4 +108,16 @@ export interface ArtifactClient {
 export interface VerificationCacheStore {
   getVerification(image: string, key: string): readonly string[] | undefined;
   setVerification(image: string, key: string, evidence: readonly string[]): void;
+}
+
+/** One tag as a hosted registry's listing API reports it, without pulling anything. */
+export interface ListedTag {
+  readonly tag: string;
+  /**
+   * When the tag was last pushed (milliseconds since the epoch), or undefined when the listing
+   * does not say. An image is built before it is pushed, so its build time is at most this.
+   */
+  readonly pushedAt: number | undefined;
+  /** The digest the listing reports for the tag, when it reports one. */
+  readonly digest: string | undefined;
 }

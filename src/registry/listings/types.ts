@@ -1,17 +1,7 @@
 import type { HttpResponse } from '../http.js';
-import type { ImageReference } from '../types.js';
+import type { ImageReference, ListedTag } from '../types.js';
 
-/** One tag as a hosted registry's listing API reports it, without pulling anything. */
-export interface ListedTag {
-  readonly tag: string;
-  /**
-   * When the tag was last pushed (milliseconds since the epoch), or undefined when the listing
-   * does not say. An image is built before it is pushed, so its build time is at most this.
-   */
-  readonly pushedAt: number | undefined;
-  /** The digest the listing reports for the tag, when it reports one. */
-  readonly digest: string | undefined;
-}
+export type { ListedTag } from '../types.js';
 
 /**
  * Sends a GET to a listing URL and returns the answer (any status); the adapter judges it.
