@@ -16,6 +16,7 @@ import { CLI_ENTRY, runAction } from '../__tests__/harness/action-runner.js';
 import { copyExampleChart } from '../__tests__/harness/example-chart.js';
 import { startGitHubServer } from '../__tests__/harness/github/index.js';
 import { startRegistry } from '../__tests__/harness/registry/index.js';
+import { cosignSign, generateKey } from '../__tests__/verify/signing.js';
 
 const bold = (text: string) => (process.stdout.isTTY ? `\x1b[1m${text}\x1b[0m` : text);
 const heading = (text: string) => console.log(`\n${bold(`━━ ${text}`)}\n`);
@@ -79,13 +80,15 @@ try {
   heading(
     `1. A registry on ${registry.host} (Debian's docker-registry), seeded through its HTTP API`,
   );
+  const frontendDigests = new Map<string, string>();
   for (const image of ['lyzhang1999/frontend', 'lyzhang1999/backend']) {
     for (const build of builds) {
-      await registry.push(image, build.tag, {
+      const pushed = await registry.push(image, build.tag, {
         created: hoursAgo(build.age),
         platforms: ['linux/amd64', 'linux/arm64'],
         labels: labels(build.revision),
       });
+      if (image === 'lyzhang1999/frontend') frontendDigests.set(build.tag, pushed.digest);
     }
   }
   console.log('lyzhang1999/frontend and lyzhang1999/backend, linux/amd64 + linux/arm64:');
@@ -120,7 +123,40 @@ try {
   console.log(`\n$ git diff\n${git(checkout, '--no-pager', 'diff')}`);
   git(checkout, 'checkout', '-q', '--', '.');
 
-  heading('2b. One environment per env/<name>/values.yaml, prod on semver ^1');
+  heading('2b. Supply-chain gate: only images signed with the cosign key are written');
+  // A key generated here; frontend's newest build is signed (cosign's .sig tag), backend's not.
+  const key = generateKey('ecdsa-p256');
+  await cosignSign(
+    registry,
+    'lyzhang1999/frontend',
+    frontendDigests.get('main-b99bc73') ?? '',
+    key,
+  );
+  writeFileSync(path.join(checkout, 'cosign.pub'), key.publicPem);
+  console.log(
+    'frontend main-b99bc73 signed with a new cosign key; backend unsigned; cosign.pub in the chart.',
+  );
+  cli(checkout, [
+    '--images',
+    `frontend=${frontend}, backend=${backend}`,
+    '--insecure-registries',
+    registry.host,
+    '--write-back-target',
+    'argocd-override',
+    '--chart-path',
+    'helm',
+    '--app-name',
+    'example',
+    '--verify',
+    'cosign-key',
+    '--verify-key',
+    'cosign.pub',
+  ]);
+  console.log(`\n$ git diff\n${git(checkout, '--no-pager', 'diff')}`);
+  git(checkout, 'checkout', '-q', '--', '.');
+  rmSync(path.join(checkout, 'cosign.pub'));
+
+  heading('2c. One environment per env/<name>/values.yaml, prod on semver ^1');
   const config = [
     'images:',
     `  frontend: { repository: ${frontend}, strategy: newest-build, allow-tags: "regexp:^main-" }`,

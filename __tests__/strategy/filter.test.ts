@@ -244,3 +244,22 @@ describe('filterTags', () => {
     expect(filterTags(tags, { allowTags, ignoreTags })).toEqual({ kept, skipped });
   });
 });
+
+describe('signature and referrers tags are never candidates', () => {
+  it('drops cosign .sig/.att/.sbom tags and referrers-tag-schema indexes even with allow-tags any', () => {
+    const hex = 'ab'.repeat(32);
+    const result = filterTags(
+      [
+        `sha256-${hex}.sig`,
+        `sha256-${hex}.att`,
+        `sha256-${hex}.sbom`,
+        `sha256-${hex}`,
+        'sha256-abc',
+        'v1',
+      ],
+      { allowTags: { kind: 'any' }, ignoreTags: [] },
+    );
+    expect(result.kept).toEqual(['sha256-abc', 'v1']);
+    expect(result.skipped.ignored).toHaveLength(4);
+  });
+});

@@ -162,6 +162,13 @@ export interface FilterResult {
   };
 }
 
+/**
+ * Tags that hold signatures, attestations and SBOMs beside an image (cosign's
+ * `sha256-<hex>.sig`/`.att`/`.sbom`) and referrers-tag-schema indexes (`sha256-<hex>`): never
+ * images, so never candidates, whatever allow-tags says. Counted with the ignored tags.
+ */
+const SIGNATURE_TAG = /^sha256-[0-9a-f]{64}(?:\.(?:sig|att|sbom))?$/;
+
 /** A policy's filters compiled once, for checking many tags. */
 export interface TagFilter {
   /** Undefined when the tag passes. */
@@ -175,6 +182,7 @@ export function compileTagFilter(policy: Pick<TagPolicy, 'allowTags' | 'ignoreTa
       if (!isValidOciTag(tag)) return 'invalid';
       if (!matchesAllowTags(policy.allowTags, tag)) return 'notAllowed';
       if (ignore.some((pattern) => pattern.test(tag))) return 'ignored';
+      if (SIGNATURE_TAG.test(tag)) return 'ignored';
       return undefined;
     },
   };
