@@ -1,7 +1,7 @@
 /** `bench/results.md`: the machine, the command, the tables and the targets, met or not. */
 import type { Spread } from './measure.js';
 import type { RunSeries, ScenarioResult } from './scenario.js';
-import type { StartupResult } from './startup.js';
+import type { InstalledLoadResult, StartupResult } from './startup.js';
 
 export interface BenchRun {
   readonly command: string;
@@ -17,6 +17,9 @@ export interface BenchRun {
   readonly rssMethod: string;
   readonly startup: StartupResult | undefined;
   readonly startupError: string | undefined;
+  /** `--help` of dist/cli.js against the package installed from its tarball (older runs: absent). */
+  readonly installedLoad?: InstalledLoadResult | undefined;
+  readonly installedLoadError?: string | undefined;
   readonly scenarios: readonly ScenarioResult[];
 }
 
@@ -133,6 +136,23 @@ export function evaluateTargets(run: BenchRun): TargetVerdict[] {
             met: undefined,
           },
   );
+  const installedTarget =
+    'The installed package (`npm install -g` of the tarball) loads like `dist/cli.js`: `--help`, compile cache off, within 10 % or 10 ms';
+  if (run.installedLoad) {
+    const { bundle, installed } = run.installedLoad;
+    const difference = installed.median - bundle.median;
+    verdicts.push({
+      target: installedTarget,
+      figure: `installed ${withSpread(installed)} vs \`dist/cli.js\` ${withSpread(bundle)} (${difference >= 0 ? '+' : ''}${ms(difference)}), alternating runs`,
+      met: difference <= Math.max(10, bundle.median * 0.1),
+    });
+  } else if (run.installedLoadError !== undefined) {
+    verdicts.push({
+      target: installedTarget,
+      figure: `failed: ${run.installedLoadError}`,
+      met: false,
+    });
+  }
   return verdicts;
 }
 

@@ -29,7 +29,12 @@ import {
   type ScenarioPlan,
   type ScenarioResult,
 } from './scenario.js';
-import { measureActionStartup, type StartupResult } from './startup.js';
+import {
+  measureActionStartup,
+  measureInstalledLoad,
+  type InstalledLoadResult,
+  type StartupResult,
+} from './startup.js';
 import { RepositoryTags } from './tags.js';
 
 const execFileAsync = promisify(execFile);
@@ -68,6 +73,8 @@ const USAGE = `Usage: npm run bench -- [--quick] [--no-xl] [--only 1x2000,10x500
   --repeat N   runs per measurement, median reported (default 3)
   --out FILE   results file (default bench/results.md)
   --cli FILE   the command-line bundle to measure (default dist/cli.js, built when stale)
+  --startup-only  only the start-up figures: dist/index.js to its first request, and --help of
+               dist/cli.js against the package installed from its tarball
   --hub-listing  only the cold newest-build run through a Docker-Hub-shaped listing (2 000 tags);
                replaces its own section of the results file and nothing else
   --github-requests  only GitHub requests (reads, writes) of a no-op and a one-change run at
@@ -80,6 +87,7 @@ function readOptions(): {
   repeat: number;
   out: string;
   cli: string | undefined;
+  startupOnly: boolean;
   hubListing: boolean;
   githubRequests: boolean;
 } {
@@ -91,6 +99,7 @@ function readOptions(): {
       repeat: { type: 'string', default: '3' },
       out: { type: 'string', default: path.join(root, 'bench', 'results.md') },
       cli: { type: 'string' },
+      'startup-only': { type: 'boolean', default: false },
       'hub-listing': { type: 'boolean', default: false },
       'github-requests': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
@@ -115,6 +124,7 @@ function readOptions(): {
     repeat,
     out: path.resolve(values.out),
     cli: values.cli === undefined ? undefined : path.resolve(values.cli),
+    startupOnly: values['startup-only'],
     hubListing: values['hub-listing'],
     githubRequests: values['github-requests'],
   };
@@ -229,6 +239,8 @@ async function main(): Promise<void> {
   const scenarios: ScenarioResult[] = [];
   let startup: StartupResult | undefined;
   let startupError: string | undefined;
+  let installedLoad: InstalledLoadResult | undefined;
+  let installedLoadError: string | undefined;
   try {
     if (action) {
       try {
@@ -241,12 +253,23 @@ async function main(): Promise<void> {
         log(`start-up measurement failed: ${startupError}`);
       }
     }
-    const shapes = (options.quick ? QUICK : FULL).filter(
+    try {
+      installedLoad = await measureInstalledLoad(cli, 9);
+      log(
+        `--help without the compile cache: dist/cli.js ${installedLoad.bundle.median.toFixed(0)} ms, installed package ${installedLoad.installed.median.toFixed(0)} ms`,
+      );
+    } catch (error) {
+      installedLoadError = error instanceof Error ? error.message : String(error);
+      log(`installed-package measurement failed: ${installedLoadError}`);
+    }
+    const shapes = (options.startupOnly ? [] : options.quick ? QUICK : FULL).filter(
       (shape) =>
         (options.xl || !(shape.images === 10 && shape.tags === 5000)) &&
         (options.only === undefined || options.only.has(`${shape.images}x${shape.tags}`)),
     );
-    if (shapes.length === 0) throw new Error('no scenario selected; see --help');
+    if (shapes.length === 0 && !options.startupOnly) {
+      throw new Error('no scenario selected; see --help');
+    }
     const pool = new Map<string, RepositoryTags>();
     for (const shape of shapes) {
       const plan: ScenarioPlan = {
@@ -289,6 +312,8 @@ async function main(): Promise<void> {
     rssMethod: rssMethod(),
     startup,
     startupError,
+    installedLoad,
+    installedLoadError,
     scenarios,
   };
   // The Docker Hub listing section is measured by `--hub-listing`; a full run keeps it.

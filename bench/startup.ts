@@ -6,11 +6,17 @@
  * a fresh machine every job) and with it primed by one whole run (a self-hosted runner).
  */
 import { spawn } from 'node:child_process';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import {
+  cleanEnvironment,
+  installGlobally,
+  packProject,
+  systemPathDirectories,
+} from '../__tests__/distribution/package-install.js';
 import { spread, type Spread } from './measure.js';
 
 const FIRST_REQUEST_TIMEOUT_MS = 20_000;
@@ -129,5 +135,56 @@ export async function measureActionStartup(
   } finally {
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await rm(workDirectory, { recursive: true, force: true });
+  }
+}
+
+export interface InstalledLoadResult {
+  /** `node dist/cli.js --help` (the bench's copy), Node's compile cache off. */
+  readonly bundle: Spread;
+  /** `helm-image-updater --help` installed with `npm install -g` from the packed tarball. */
+  readonly installed: Spread;
+}
+
+/**
+ * Loading the command line as users install it against loading `dist/cli.js` in the checkout:
+ * `npm pack`, `npm install -g --prefix <scratch>` (no registry), then `--help` from each,
+ * alternating, with the compile cache off (the first run on a machine) and the same Node first on
+ * PATH (the installed command starts with `#!/usr/bin/env node`).
+ */
+export async function measureInstalledLoad(
+  cli: string,
+  repeats: number,
+): Promise<InstalledLoadResult> {
+  const scratch = await mkdtemp(path.join(os.tmpdir(), 'helm-image-updater-installed-'));
+  try {
+    const home = path.join(scratch, 'home');
+    await mkdir(home);
+    const env = cleanEnvironment(
+      [path.dirname(process.execPath), ...systemPathDirectories()],
+      home,
+    );
+    const { tarball } = await packProject(scratch, env);
+    const installed = await installGlobally(tarball, path.join(scratch, 'prefix'), env, home);
+    if (installed.code !== 0) throw new Error(`npm install -g failed:\n${installed.stderr}`);
+    const runEnv = { ...env, NODE_DISABLE_COMPILE_CACHE: '1' };
+    const time = async (command: string, args: string[]): Promise<number> => {
+      const started = performance.now();
+      const code = await new Promise<number | null>((resolve, reject) => {
+        const child = spawn(command, args, { env: runEnv, cwd: home, stdio: 'ignore' });
+        child.on('error', reject);
+        child.on('close', resolve);
+      });
+      if (code !== 0) throw new Error(`${command} ${args.join(' ')} exited ${code}`);
+      return performance.now() - started;
+    };
+    const bundle: number[] = [];
+    const fromPackage: number[] = [];
+    for (let run = 0; run < repeats; run++) {
+      bundle.push(await time(process.execPath, [cli, '--help']));
+      fromPackage.push(await time(installed.bin, ['--help']));
+    }
+    return { bundle: spread(bundle), installed: spread(fromPackage) };
+  } finally {
+    await rm(scratch, { recursive: true, force: true });
   }
 }

@@ -1,6 +1,6 @@
 // Fails when a module of src/ imports across the layers the wrong way. Layers, from the top:
 //   edges (src/index.ts, src/cli.ts, action/, cli/) → job/ → config/, workspace/ →
-//   registry/, strategy/, promotion/, writers/ → core/
+//   registry/, strategy/, promotion/, verify/, writers/ → core/
 // A module may import its own folder and any lower layer, never a higher one; folders of one
 // layer may import each other. core/ imports nothing else from src/. `@actions/*` is imported
 // only under action/ (the action edge), so the command line never loads it. `import type`
@@ -23,6 +23,7 @@ const LAYERS = {
   registry: 2,
   strategy: 2,
   promotion: 2,
+  verify: 2,
   writers: 2,
   core: 1,
 };

@@ -4,6 +4,7 @@
  *      differently from their build times, semver releases and a feature branch;
  *   2. the command-line entry on a copy of the example chart: the override file, then the
  *      per-environment values files with their own policies, each ending with `git diff`;
+ *      then promotion dev → staging → prod on a git history, prod held back by soak;
  *   3. the bundled action (dist/index.js, run as the GitHub runner runs it) against a GitHub API
  *      server backed by a git repository, ending with the pull request it opened.
  */
@@ -41,6 +42,21 @@ const builds = [
 
 function git(dir: string, ...args: string[]): string {
   return execFileSync('git', args, { cwd: dir, encoding: 'utf8' });
+}
+
+/** A commit dated `hours` ago (author and committer), as the chart repository's history. */
+function commitAgo(dir: string, hours: number, message: string): void {
+  const date = hoursAgo(hours).toISOString();
+  execFileSync(
+    'git',
+    ['-c', 'user.name=demo', '-c', 'user.email=demo@example.com', 'commit', '-qam', message],
+    { cwd: dir, env: { ...process.env, GIT_AUTHOR_DATE: date, GIT_COMMITTER_DATE: date } },
+  );
+}
+
+/** An environment's values file of the example chart, with the frontend at `tag`. */
+function environmentValues(image: string, tag: string): string {
+  return `frontend:\n  image: ${image}\n  tag: ${tag}\n`;
 }
 
 function cli(dir: string, args: string[]): void {
@@ -83,16 +99,8 @@ try {
   copyExampleChart(checkout, registry.host);
   git(checkout, 'init', '-q', '-b', 'main');
   git(checkout, 'add', '-A');
-  git(
-    checkout,
-    '-c',
-    'user.name=demo',
-    '-c',
-    'user.email=demo@example.com',
-    'commit',
-    '-qm',
-    'chart',
-  );
+  // Dated in the past, so the promotion history of step 2c can follow it.
+  commitAgo(checkout, 200, 'chart');
   const frontend = `${registry.host}/lyzhang1999/frontend`;
   const backend = `${registry.host}/lyzhang1999/backend`;
 
@@ -129,6 +137,48 @@ try {
   console.log(`.github/helm-image-updater.yml:\n${config}`);
   cli(checkout, ['--insecure-registries', registry.host]);
   console.log(`\n$ git diff\n${git(checkout, '--no-pager', 'diff')}`);
+
+  heading('2c. Promotion: dev follows the registry, staging soaks 2h, prod soaks 24h');
+  const promotion = path.join(workdir, 'promotion');
+  git(workdir, 'clone', '-q', checkout, promotion);
+  const environment = (name: string) => path.join(promotion, `helm-env/env/${name}/values.yaml`);
+  for (const name of ['dev', 'test', 'staging', 'prod']) {
+    writeFileSync(environment(name), environmentValues(frontend, 'main-2682590'));
+  }
+  const promotionConfig = [
+    'images:',
+    `  frontend: { repository: ${frontend}, allow-tags: "regexp:^main-" }`,
+    'targets:',
+    '  - name: environments',
+    '    type: values',
+    '    files: helm-env/env/*/values.yaml',
+    '    environments:',
+    '      staging: { promote-from: dev, soak: 2h }',
+    '      prod: { promote-from: staging, soak: 24h }',
+    '',
+  ].join('\n');
+  writeFileSync(path.join(promotion, '.github/helm-image-updater.yml'), promotionConfig);
+  git(promotion, 'add', '-A');
+  commitAgo(promotion, 48, 'all environments on main-2682590 (#10)');
+  writeFileSync(environment('dev'), environmentValues(frontend, 'main-f4c1d0e'));
+  commitAgo(promotion, 32, 'dev: main-f4c1d0e (#12)');
+  writeFileSync(environment('staging'), environmentValues(frontend, 'main-f4c1d0e'));
+  commitAgo(promotion, 30, 'staging: main-f4c1d0e (#13)');
+  writeFileSync(environment('dev'), environmentValues(frontend, 'main-b99bc73'));
+  commitAgo(promotion, 2, 'dev: main-b99bc73 (#15)');
+  writeFileSync(environment('staging'), environmentValues(frontend, 'main-b99bc73'));
+  commitAgo(promotion, 1, 'staging: main-b99bc73 (#16)');
+  console.log(`.github/helm-image-updater.yml:\n${promotionConfig}`);
+  console.log(`$ git log --format='%cd %s' --date=iso-strict -- helm-env/env/staging`);
+  console.log(
+    git(promotion, 'log', '--format=%cd %s', '--date=iso-strict', '--', 'helm-env/env/staging'),
+  );
+  console.log(
+    'main-f4c1d0e ran 29 h in staging before main-b99bc73 replaced it an hour ago: prod gets\n' +
+      'main-f4c1d0e now, and main-b99bc73 once it has run 24 h there.\n',
+  );
+  cli(promotion, ['--insecure-registries', registry.host]);
+  console.log(`\n$ git diff\n${git(promotion, '--no-pager', 'diff')}`);
 
   heading('3. The action (dist/index.js) against a GitHub API server backed by git');
   const files: Record<string, string> = {};

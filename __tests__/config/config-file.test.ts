@@ -305,7 +305,7 @@ describe('config file → errors with file, line, expected form and did-you-mean
     [
       'misspelt image key',
       'images:\n  web:\n    repository: org/web\n    stratgy: semver\ntargets: []\n',
-      `${CONFIG}:4: unknown key \`stratgy\` in image \`web\`; expected one of \`repository\`, \`strategy\`, \`constraint\`, \`allow-tags\`, \`ignore-tags\`, \`platforms\`, \`allow-downgrade\`, \`min-age\`, \`helm\`. Did you mean \`strategy\`?`,
+      `${CONFIG}:4: unknown key \`stratgy\` in image \`web\`; expected one of \`repository\`, \`strategy\`, \`constraint\`, \`allow-tags\`, \`ignore-tags\`, \`platforms\`, \`allow-downgrade\`, \`min-age\`, \`verify\`, \`verify-key\`, \`verify-identity\`, \`verify-identity-regexp\`, \`verify-issuer\`, \`trusted-root\`, \`helm\`. Did you mean \`strategy\`?`,
     ],
     [
       'image without repository',
@@ -415,7 +415,7 @@ describe('config file → errors with file, line, expected form and did-you-mean
     [
       'misspelt environment key',
       `${HEADER}targets:\n  - name: a\n    type: values\n    files: env/*/values.yaml\n    environments:\n      dev: { reviewer: [sre] }\n`,
-      `${CONFIG}:9: unknown key \`reviewer\` in target \`a\` environment \`dev\`; expected one of \`strategy\`, \`constraint\`, \`allow-tags\`, \`ignore-tags\`, \`platforms\`, \`allow-downgrade\`, \`min-age\`, \`mode\`, \`merge-method\`, \`labels\`, \`reviewers\`, \`branch\`, \`promote-from\`, \`soak\`, \`promote-window\`. Did you mean \`reviewers\`?`,
+      `${CONFIG}:9: unknown key \`reviewer\` in target \`a\` environment \`dev\`; expected one of \`strategy\`, \`constraint\`, \`allow-tags\`, \`ignore-tags\`, \`platforms\`, \`allow-downgrade\`, \`min-age\`, \`verify\`, \`verify-key\`, \`verify-identity\`, \`verify-identity-regexp\`, \`verify-issuer\`, \`trusted-root\`, \`mode\`, \`merge-method\`, \`labels\`, \`reviewers\`, \`branch\`, \`promote-from\`, \`soak\`, \`promote-window\`. Did you mean \`reviewers\`?`,
     ],
     [
       'environments without a glob',

@@ -1,5 +1,6 @@
 import { expect } from 'vitest';
 
+import { NO_VERIFICATION } from '../../src/verify/policy.js';
 import type {
   ImageSettings,
   PublishPolicy,
@@ -36,6 +37,7 @@ export function image(
     repository,
     policy: tagPolicy(policy),
     helm: { imageName: `${alias}.image`, imageTag: `${alias}.tag`, imageSpec: undefined },
+    verification: NO_VERIFICATION,
   };
 }
 

@@ -115,6 +115,22 @@ beforeAll(async () => {
       '',
     ].join('\n'),
   );
+  // A second config in which one image does not exist in the registry.
+  writeFileSync(
+    path.join(seed, '.gitlab', 'with-missing-image.yml'),
+    [
+      'images:',
+      `  frontend: { repository: ${registry.host}/lyzhang1999/frontend, allow-tags: 'regexp:^main-' }`,
+      `  missing: { repository: ${registry.host}/lyzhang1999/missing, allow-tags: 'regexp:^main-' }`,
+      'targets:',
+      '  - name: example',
+      '    type: argocd-override',
+      '    path: helm',
+      '    app: example',
+      '    images: [frontend, missing]',
+      '',
+    ].join('\n'),
+  );
   mkdirSync(path.join(seed, 'ci'));
   copyFileSync(SCRIPT, path.join(seed, 'ci', 'update-images.sh'));
   copyFileSync(PIPELINE, path.join(seed, '.gitlab-ci.yml'));
@@ -147,28 +163,38 @@ function checkout(name: string): string {
   return dir;
 }
 
-/** The job's script with the CI/CD variables of the recipe; npm installs into its own prefix. */
-function runJob(dir: string, prefix: string): Promise<CommandResult> {
+/** The CI/CD variables of the recipe; npm installs into its own prefix, from the tarball. */
+function jobEnvironment(prefix: string, variables: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...cleanEnvironment([path.join(prefix, 'bin'), ...systemPathDirectories()], home),
+    CI_DEFAULT_BRANCH: 'main',
+    CI_SERVER_HOST: 'gitlab.example.invalid',
+    CI_PROJECT_PATH: 'platform/charts',
+    HARBOR_HOST: registry.host,
+    HARBOR_USERNAME: 'robot$charts',
+    HARBOR_PASSWORD: PASSWORD,
+    HARBOR_CA: registry.caFile ?? '',
+    GITLAB_PUSH_TOKEN: 'glpat-never-used-with-a-local-remote',
+    UPDATE_IMAGES_CACHE_DIR: '.helm-image-updater-cache',
+    UPDATE_IMAGES_PUSH_URL: remote,
+    HELM_IMAGE_UPDATER_PACKAGE: tarball,
+    npm_config_prefix: prefix,
+    npm_config_offline: 'true',
+    npm_config_registry: DEAD_REGISTRY,
+    ...variables,
+  };
+}
+
+/** The job's script, run as the job runs it. */
+function runJob(
+  dir: string,
+  prefix: string,
+  variables: Record<string, string> = {},
+): Promise<CommandResult> {
   return run('sh', ['ci/update-images.sh'], {
     cwd: dir,
     timeoutMs: 120_000,
-    env: {
-      ...cleanEnvironment([path.join(prefix, 'bin'), ...systemPathDirectories()], home),
-      CI_DEFAULT_BRANCH: 'main',
-      CI_SERVER_HOST: 'gitlab.example.invalid',
-      CI_PROJECT_PATH: 'platform/charts',
-      HARBOR_HOST: registry.host,
-      HARBOR_USERNAME: 'robot$charts',
-      HARBOR_PASSWORD: PASSWORD,
-      HARBOR_CA: registry.caFile ?? '',
-      GITLAB_PUSH_TOKEN: 'glpat-never-used-with-a-local-remote',
-      UPDATE_IMAGES_CACHE_DIR: '.helm-image-updater-cache',
-      UPDATE_IMAGES_PUSH_URL: remote,
-      HELM_IMAGE_UPDATER_PACKAGE: tarball,
-      npm_config_prefix: prefix,
-      npm_config_offline: 'true',
-      npm_config_registry: DEAD_REGISTRY,
-    },
+    env: jobEnvironment(prefix, variables),
   });
 }
 
@@ -256,5 +282,76 @@ describe('the GitLab CI recipe (docs/examples/gitlab-ci.yml)', () => {
     expect(idle.code, idle.stderr).toBe(0);
     expect(idle.stdout).toContain('Image tags are current; nothing to commit.');
     expect(pushes()).toHaveLength(2);
+  }, 240_000);
+
+  it('an image that fails fails the job, and the images that resolved are still pushed', async () => {
+    await registry.push('lyzhang1999/frontend', 'main-1c2d3e4', {
+      created: new Date(base + 6 * day),
+    });
+    const dir = checkout('partial');
+    const main = git(dir, 'rev-parse', 'HEAD');
+    const before = pushes().length;
+    const result = await runJob(dir, path.join(work, 'prefix-partial'), {
+      UPDATE_IMAGES_CONFIG: '.gitlab/with-missing-image.yml',
+      UPDATE_IMAGES_BRANCH: 'helm-image-updater/partial',
+    });
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('lyzhang1999/missing');
+    const head = git(remote, 'rev-parse', 'refs/heads/helm-image-updater/partial');
+    expect(git(remote, 'rev-parse', `${head}^`)).toBe(main);
+    expect(git(remote, 'log', '-1', '--format=%s', head)).toBe(
+      'chore(images): update frontend to main-1c2d3e4',
+    );
+    expect(pushes()).toHaveLength(before + 1);
+  }, 240_000);
+
+  it('a commit pushed to the branch while the job runs is kept: the push is refused', async () => {
+    await registry.push('lyzhang1999/frontend', 'main-2d3e4f5', {
+      created: new Date(base + 7 * day),
+    });
+    const dir = checkout('race');
+    const branch = 'helm-image-updater/race';
+    const author = { GIT_AUTHOR_NAME: 'Other', GIT_AUTHOR_EMAIL: 'other@example.invalid' };
+    const commitTree = (message: string) =>
+      execFileSync('git', ['commit-tree', 'main^{tree}', '-p', 'main', '-m', message], {
+        cwd: remote,
+        encoding: 'utf8',
+        env: {
+          ...author,
+          GIT_COMMITTER_NAME: 'Other',
+          GIT_COMMITTER_EMAIL: 'other@example.invalid',
+        },
+      }).trim();
+    const seen = commitTree('what the job sees');
+    const theirs = commitTree('pushed while the job runs');
+    git(remote, 'update-ref', `refs/heads/${branch}`, seen);
+    // A git in front of the real one: right before the job's push, someone else moves the branch.
+    const shims = path.join(work, 'shims');
+    mkdirSync(shims);
+    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    writeFileSync(
+      path.join(shims, 'git'),
+      [
+        '#!/bin/sh',
+        'case " $* " in',
+        `  *" push "*) "${realGit}" --git-dir="${remote}" update-ref "refs/heads/${branch}" "${theirs}" ;;`,
+        'esac',
+        `exec "${realGit}" "$@"`,
+        '',
+      ].join('\n'),
+    );
+    chmodSync(path.join(shims, 'git'), 0o755);
+    const prefix = path.join(work, 'prefix-race');
+    const result = await run('sh', ['ci/update-images.sh'], {
+      cwd: dir,
+      timeoutMs: 120_000,
+      env: {
+        ...jobEnvironment(prefix, { UPDATE_IMAGES_BRANCH: branch }),
+        PATH: [shims, path.join(prefix, 'bin'), ...systemPathDirectories()].join(path.delimiter),
+      },
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stdout + result.stderr).toMatch(/stale info|rejected/);
+    expect(git(remote, 'rev-parse', `refs/heads/${branch}`)).toBe(theirs);
   }, 240_000);
 });

@@ -7,10 +7,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { defaultInputs, type RawInputs } from '../../src/config/inputs.js';
 import { loadSettings } from '../../src/config/load.js';
-import type { Logger } from '../../src/core/logging.js';
 import { runJob, type JobOptions } from '../../src/job/job.js';
 import { createRegistryClient } from '../../src/registry/client.js';
 import { createLocalWorkspace } from '../../src/workspace/local/workspace.js';
+import { recordingLogger } from '../harness/recording-logger.js';
 import { startRegistry, type RunningRegistry } from '../harness/registry/index.js';
 import { makeCheckout, removeCheckout } from '../reliability/checkout.js';
 
@@ -30,19 +30,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await registry?.close();
 });
-
-function recordingLogger(): Logger & { lines: string[] } {
-  const lines: string[] = [];
-  return {
-    lines,
-    debug: () => undefined,
-    info: (message) => lines.push(`info: ${message}`),
-    warning: (message) => lines.push(`warning: ${message}`),
-    error: (message) => lines.push(`error: ${message}`),
-    setSecret: () => undefined,
-    group: (_name, fn) => fn(),
-  };
-}
 
 /** Two targets using `app`, one also using `other`. */
 function chart(): Record<string, string> {
@@ -97,7 +84,10 @@ async function run(
         now: () => new Date('2024-06-01T00:00:00Z'),
         dryRun: true,
       });
-      return { lines: logger.lines, errors: report.errors };
+      return {
+        lines: logger.lines.map((line) => `${line.level}: ${line.message}`),
+        errors: report.errors,
+      };
     } finally {
       await client.close();
     }

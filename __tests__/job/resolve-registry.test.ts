@@ -5,11 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import type { TagPolicy } from '../../src/config/settings.js';
-import type { Logger } from '../../src/core/logging.js';
 import { resolveImage, resolvePayloadTag } from '../../src/job/resolve.js';
 import { createRegistryClient, type ManagedRegistryClient } from '../../src/registry/client.js';
 import { parseImageReference } from '../../src/registry/reference.js';
 import { parseAllowTags } from '../../src/strategy/filter.js';
+import { recordingLogger } from '../harness/recording-logger.js';
 import { startRegistry, type RunningRegistry } from '../harness/registry/index.js';
 import { imageWith } from '../strategy/fixtures.js';
 
@@ -56,7 +56,7 @@ beforeAll(async () => {
       timeoutMs: 10_000,
       cache: false,
     },
-    logger: recorder().logger,
+    logger: recordingLogger(),
     retry: { maxAttempts: 2, baseDelayMs: 10 },
   });
 }, 60_000);
@@ -66,24 +66,8 @@ afterAll(async () => {
   await registry?.close();
 });
 
-function recorder() {
-  const lines: { level: string; message: string }[] = [];
-  const record = (level: string) => (message: string) => {
-    lines.push({ level, message });
-  };
-  const logger: Logger = {
-    debug: record('debug'),
-    info: record('info'),
-    warning: record('warning'),
-    error: record('error'),
-    setSecret: () => {},
-    group: (_name, fn) => fn(),
-  };
-  return { logger, lines, level: (level: string) => lines.filter((l) => l.level === level) };
-}
-
 function input(repository: string, policy: Partial<TagPolicy>, current?: string) {
-  const log = recorder();
+  const log = recordingLogger();
   const image = { ...imageWith(policy), repository: `${registry.host}/${repository}` };
   return {
     log,
@@ -92,7 +76,7 @@ function input(repository: string, policy: Partial<TagPolicy>, current?: string)
       reference: parseImageReference(image.repository),
       current,
       client,
-      logger: log.logger,
+      logger: log,
       now: () => NOW,
     },
   };
@@ -128,7 +112,7 @@ describe('build times are evidence, not truth', () => {
     const decision = await resolveImage(run);
     expect(decision.chosen).toBe('main-skew');
     expect(decision.counts.skipped).toEqual({ futureBuild: 2 });
-    const warnings = log.level('warning').map((line) => line.message);
+    const warnings = log.warnings();
     expect(warnings).toEqual([
       expect.stringContaining(
         '"main-2099", which was built at 2099-01-01T00:00:00Z by its image config',
@@ -142,7 +126,7 @@ describe('build times are evidence, not truth', () => {
     const { input: run, log } = input('team/clock', {}, 'main-2099');
     const decision = await resolveImage(run);
     expect(decision).toMatchObject({ chosen: 'main-skew', changed: true });
-    expect(log.level('warning').map((line) => line.message)).toContainEqual(
+    expect(log.warnings()).toContainEqual(
       expect.stringMatching(
         /the current tag "main-2099" was built at 2099-01-01T00:00:00Z .*not trusted, so newer builds may replace it/,
       ),
@@ -170,7 +154,7 @@ describe('build times are evidence, not truth', () => {
       'main-3 is the newest build (built 2024-05-03T00:00:00Z by its org.opencontainers.image.created label; the image config says 1970-01-01T00:00:00Z)',
     );
     // The label is evidence too: a label in the future is not trusted either.
-    expect(log.level('warning').map((line) => line.message)).toEqual([
+    expect(log.warnings()).toEqual([
       expect.stringContaining('"main-9", which was built at 2099-01-01T00:00:00Z by its label'),
     ]);
   });
@@ -180,7 +164,7 @@ describe('build times are evidence, not truth', () => {
     const decision = await resolveImage(run);
     expect(decision.chosen).toBe('main-c');
     expect([...decision.tiedWith].sort()).toEqual(['main-a', 'main-b']);
-    const line = log.level('info').map((entry) => entry.message);
+    const line = log.at('info');
     expect(line).toEqual([
       expect.stringContaining(
         'all 3 candidates have the same build time, so the tag name decided (last in byte order wins)',

@@ -219,3 +219,42 @@ describe('metadata cache files', () => {
     expect(cacheFileName('a/b_c')).not.toBe(cacheFileName('a_b/c'));
   });
 });
+
+describe('verified digests in the cache', () => {
+  const digest = `sha256:${'b'.repeat(64)}`;
+  const other = `sha256:${'c'.repeat(64)}`;
+
+  it('round-trips them with the image, and forgets them with the last tag of their digest', async () => {
+    const cache = new MetadataCache();
+    cache.set('ghcr.io/o/i', 'main-1', entry('main-1'));
+    cache.set('ghcr.io/o/i', 'main-2', entry('main-2', { digest: other }));
+    cache.setVerification('ghcr.io/o/i', `${digest} 0123456789abcdef`, ['cosign key cosign.pub']);
+    cache.setVerification('ghcr.io/o/i', `${other} 0123456789abcdef`, ['keyless: x from y']);
+    await saveCache(cache, directory, warnings());
+    const loaded = await loadCache(directory, warnings());
+    expect(loaded.getVerification('ghcr.io/o/i', `${digest} 0123456789abcdef`)).toEqual([
+      'cosign key cosign.pub',
+    ]);
+    expect(loaded.getVerification('ghcr.io/o/i', `${digest} fedcba9876543210`)).toBeUndefined();
+    loaded.retain('ghcr.io/o/i', ['main-1']);
+    expect(loaded.getVerification('ghcr.io/o/i', `${other} 0123456789abcdef`)).toBeUndefined();
+    expect(loaded.getVerification('ghcr.io/o/i', `${digest} 0123456789abcdef`)).toBeDefined();
+  });
+
+  it('reads files written without verifications, and ignores a file with a malformed one', async () => {
+    const cache = new MetadataCache();
+    cache.set('ghcr.io/o/i', 'main-1', entry('main-1'));
+    await saveCache(cache, directory, warnings());
+    const file = path.join(directory, cacheFileName('ghcr.io/o/i'));
+    const written = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+    expect(written['verifications']).toBeUndefined();
+    expect((await loadCache(directory, warnings())).size('ghcr.io/o/i')).toBe(1);
+    await writeFile(
+      file,
+      JSON.stringify({ ...written, verifications: { 'not-a-digest x': ['y'] } }),
+    );
+    const logger = warnings();
+    expect((await loadCache(directory, logger)).size('ghcr.io/o/i')).toBe(0);
+    expect(logger.messages[0]).toContain('malformed verification "not-a-digest x"');
+  });
+});

@@ -4,10 +4,14 @@
  * registry that serves the manifests and configs the confirming reads fetch. Each case is also
  * resolved with listings off (every tag read), and both must choose the same tag.
  */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { Ajv } from 'ajv';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { RegistrySettings, TagPolicy } from '../../src/config/settings.js';
 import type { Logger } from '../../src/core/logging.js';
 import { resolveImage } from '../../src/job/resolve.js';
+import type { CandidateVerification } from '../../src/job/resolve/verification.js';
 import { PUSH_BUILD_SKEW_MS } from '../../src/job/resolve/push-order.js';
 import { createRegistryClient } from '../../src/registry/client.js';
 import type { ImageReference } from '../../src/registry/types.js';
@@ -16,7 +20,16 @@ import {
   type DockerHubListing,
   type HubTag,
 } from '../harness/listings/docker-hub-server.js';
-import { startRegistry, type RunningRegistry } from '../harness/registry/index.js';
+import {
+  startGitHubPackagesListing,
+  type GitHubPackagesListing,
+} from '../harness/listings/github-packages-server.js';
+import {
+  startFaultProxy,
+  startRegistry,
+  type FaultProxy,
+  type RunningRegistry,
+} from '../harness/registry/index.js';
 import { imageWith } from '../strategy/fixtures.js';
 
 const HOUR = 3_600_000;
@@ -25,6 +38,8 @@ const NOW = new Date('2026-09-01T00:00:00Z');
 
 let registry: RunningRegistry;
 let hub: DockerHubListing;
+let packages: GitHubPackagesListing;
+const GITHUB_TOKEN = 'ghs_listing-test-token';
 
 function recordingLogger(): Logger & { lines: string[] } {
   const lines: string[] = [];
@@ -39,15 +54,15 @@ function recordingLogger(): Logger & { lines: string[] } {
   };
 }
 
-/** A Docker Hub image whose API host is the test registry. */
-function hubImage(repository: string): ImageReference {
+/** A Docker Hub (or GHCR) image whose API host is the test registry. */
+function hubImage(repository: string, name = 'docker.io'): ImageReference {
   return {
-    registry: 'docker.io',
+    registry: name,
     host: registry.host,
     repository,
     tag: undefined,
     digest: undefined,
-    original: `docker.io/${repository}`,
+    original: `${name}/${repository}`,
   };
 }
 
@@ -84,14 +99,21 @@ async function publish(repository: string, builds: Build[]): Promise<void> {
 
 async function resolveWith(
   repository: string,
-  options: { listings: boolean; current?: string; policy?: Partial<TagPolicy> },
+  options: {
+    listings: boolean;
+    current?: string;
+    policy?: Partial<TagPolicy>;
+    registryName?: string;
+    credentials?: RegistrySettings['credentials'];
+    verification?: CandidateVerification;
+  },
 ): Promise<{
   chosen: string | undefined;
   manifests: number;
   logger: ReturnType<typeof recordingLogger>;
 }> {
   const settings: RegistrySettings = {
-    credentials: [],
+    credentials: options.credentials ?? [],
     caCertificates: undefined,
     insecureRegistries: [registry.host],
     concurrency: 4,
@@ -104,18 +126,22 @@ async function resolveWith(
   const client = createRegistryClient({
     settings,
     logger,
-    listingBaseUrls: { dockerHub: hub.url },
+    listingBaseUrls: { dockerHub: hub.url, github: packages.url },
     retry: { maxAttempts: 1 },
   });
   await registry.resetRequestCounts();
   try {
     const decision = await resolveImage({
-      image: { ...imageWith(options.policy), repository: `docker.io/${repository}` },
-      reference: hubImage(repository),
+      image: {
+        ...imageWith(options.policy),
+        repository: `${options.registryName ?? 'docker.io'}/${repository}`,
+      },
+      reference: hubImage(repository, options.registryName),
       current: options.current,
       client,
       logger,
       now: () => NOW,
+      ...(options.verification ? { verification: options.verification } : {}),
     });
     const counts = await registry.requestCounts();
     return { chosen: decision.chosen, manifests: counts.byKind['GET manifest'] ?? 0, logger };
@@ -127,9 +153,11 @@ async function resolveWith(
 beforeAll(async () => {
   registry = await startRegistry();
   hub = await startDockerHubListing();
+  packages = await startGitHubPackagesListing(GITHUB_TOKEN);
 });
 
 afterAll(async () => {
+  await packages.close();
   await hub.close();
   await registry.close();
 });
@@ -165,6 +193,26 @@ describe('newest-build ordered by the Docker Hub listing', () => {
         status: 200,
       },
     ]);
+  });
+
+  it('walks past the newest builds when the supply-chain gate refuses them', async () => {
+    // Stands in for the cosign/provenance gate: the two newest builds are unsigned.
+    const unsigned = new Set(['main-29', 'main-28']);
+    const verification = {
+      policy: undefined,
+      check: ({ tag }: { tag: string }) =>
+        Promise.resolve(
+          unsigned.has(tag)
+            ? { tag, cause: 'unverified' as const, detail: 'has no valid signature' }
+            : undefined,
+        ),
+      evidenceFor: () => ['signed'],
+    } as unknown as CandidateVerification;
+    const listed = await resolveWith('team/hourly', { listings: true, verification });
+    const scanned = await resolveWith('team/hourly', { listings: false, verification });
+    expect(listed.chosen).toBe('main-27');
+    expect(scanned.chosen).toBe('main-27');
+    expect(listed.manifests).toBe(3);
   });
 
   it('stays right when push order and build order differ', async () => {
@@ -283,7 +331,244 @@ describe('newest-build ordered by the Docker Hub listing', () => {
   });
 });
 
-describe('the listing server keeps to the published description', () => {
+describe('newest-build ordered by GitHub’s Packages API (GHCR)', () => {
+  const token = [
+    { host: 'ghcr.io', username: 'github-actions', password: GITHUB_TOKEN, source: 'GITHUB_TOKEN' },
+  ];
+
+  async function publishPackage(
+    owner: string,
+    name: string,
+    kind: 'org' | 'user',
+    builds: Build[],
+  ): Promise<void> {
+    const pushed = await registry.seed(
+      `${owner}/${name}`,
+      builds.map((build) => ({
+        tag: build.tag,
+        image: { created: new Date(START + build.built * HOUR) },
+      })),
+    );
+    packages.setPackage(
+      owner,
+      name,
+      kind,
+      builds.map((build, index) => ({
+        digest: pushed[index]?.digest ?? '',
+        tags: [build.tag],
+        createdAt: new Date(START + (build.pushed ?? 0) * HOUR),
+      })),
+    );
+  }
+
+  it('lists an organisation’s package with the workflow token and reads only what can win', async () => {
+    await publishPackage(
+      'acme',
+      'web',
+      'org',
+      Array.from({ length: 150 }, (_, index) => ({
+        tag: `main-${String(index).padStart(3, '0')}`,
+        built: index,
+        pushed: index + 0.05,
+      })),
+    );
+    const before = packages.requests.length;
+    const options = { registryName: 'ghcr.io', credentials: token, current: 'main-100' };
+    const listed = await resolveWith('acme/web', { ...options, listings: true });
+    const scanned = await resolveWith('acme/web', { ...options, listings: false });
+    expect(listed.chosen).toBe('main-149');
+    expect(scanned.chosen).toBe('main-149');
+    expect(listed.manifests).toBe(2);
+    expect(scanned.manifests).toBe(150);
+    expect(packages.requests.slice(before)).toEqual([
+      {
+        path: '/orgs/acme/packages/container/web/versions',
+        query: { per_page: '100' },
+        authorization: `Bearer ${GITHUB_TOKEN}`,
+        status: 200,
+      },
+      {
+        path: '/orgs/acme/packages/container/web/versions',
+        query: { per_page: '100', page: '2' },
+        authorization: `Bearer ${GITHUB_TOKEN}`,
+        status: 200,
+      },
+    ]);
+  });
+
+  it('asks /users when the owner is not an organisation, and keeps the push-order rule', async () => {
+    await publishPackage('octocat', 'tools/cli', 'user', [
+      { tag: 'main-a', built: 0, pushed: 0.1 },
+      { tag: 'main-b', built: 10, pushed: 10.1 },
+      { tag: 'main-old-again', built: 1, pushed: 12 },
+    ]);
+    const before = packages.requests.length;
+    const options = { registryName: 'ghcr.io', credentials: token };
+    expect((await resolveWith('octocat/tools/cli', { ...options, listings: true })).chosen).toBe(
+      'main-b',
+    );
+    expect((await resolveWith('octocat/tools/cli', { ...options, listings: false })).chosen).toBe(
+      'main-b',
+    );
+    expect(
+      packages.requests.slice(before).map((request) => [request.path, request.status]),
+    ).toEqual([
+      ['/orgs/octocat/packages/container/tools%2Fcli/versions', 404],
+      ['/users/octocat/packages/container/tools%2Fcli/versions', 200],
+    ]);
+  });
+
+  it('falls back to the registry API without a GITHUB_TOKEN', async () => {
+    await publishPackage('acme', 'api', 'org', [{ tag: 'main-1', built: 1, pushed: 1 }]);
+    const before = packages.requests.length;
+    const result = await resolveWith('acme/api', { registryName: 'ghcr.io', listings: true });
+    expect(result.chosen).toBe('main-1');
+    expect(packages.requests.length).toBe(before);
+    expect(result.logger.lines.join('\n')).toContain(
+      'GitHub Packages API not used (GitHub Packages API needs GITHUB_TOKEN (packages: read))',
+    );
+  });
+});
+
+describe('newest-build ordered by Google’s tags/list extension (GAR, GCR)', () => {
+  let proxy: FaultProxy;
+  const validate = new Ajv({ strict: true }).compile(
+    JSON.parse(
+      readFileSync(
+        path.join(import.meta.dirname, '../../__fixtures__/listings/google-tags-list.schema.json'),
+        'utf8',
+      ),
+    ) as object,
+  );
+
+  beforeAll(async () => {
+    proxy = await startFaultProxy(registry.url);
+  });
+
+  afterAll(async () => {
+    await proxy.close();
+  });
+
+  /** Seeds the builds; the proxy answers the tag list as Google's registries do, the rest is the real registry's. */
+  async function publishGoogle(repository: string, builds: Build[]): Promise<void> {
+    const pushed = await registry.seed(
+      repository,
+      builds.map((build) => ({
+        tag: build.tag,
+        image: { created: new Date(START + build.built * HOUR) },
+      })),
+    );
+    const body = {
+      child: [],
+      manifest: {} as Record<string, { tag: string[]; timeUploadedMs: string }>,
+      name: repository,
+      tags: builds.map((build) => build.tag),
+    };
+    // One entry per digest: tags on the same image share it, with the latest upload.
+    builds.forEach((build, index) => {
+      const digest = pushed[index]?.digest ?? '';
+      const uploaded = String(START + (build.pushed ?? 0) * HOUR);
+      const entry = (body.manifest[digest] ??= {
+        imageSizeBytes: '1024',
+        layerId: '',
+        mediaType: pushed[index]?.mediaType ?? '',
+        tag: [],
+        timeCreatedMs: String(START + build.built * HOUR),
+        timeUploadedMs: uploaded,
+      } as { tag: string[]; timeUploadedMs: string });
+      entry.tag.push(build.tag);
+      if (Number(uploaded) > Number(entry.timeUploadedMs)) entry.timeUploadedMs = uploaded;
+    });
+    expect(validate(body), JSON.stringify(validate.errors)).toBe(true);
+    proxy.setRules([
+      {
+        method: 'GET',
+        path: new RegExp(`^/v2/${repository}/tags/list`),
+        action: {
+          kind: 'respond',
+          status: 200,
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(body),
+        },
+      },
+    ]);
+  }
+
+  async function resolveGoogle(
+    repository: string,
+    listings: boolean,
+  ): Promise<{ chosen: string | undefined; manifests: number; tagLists: number }> {
+    const logger = recordingLogger();
+    const client = createRegistryClient({
+      settings: {
+        credentials: [],
+        caCertificates: undefined,
+        insecureRegistries: [proxy.host],
+        concurrency: 4,
+        requestBudget: 10_000,
+        timeoutMs: 10_000,
+        cache: false,
+        listings,
+      },
+      logger,
+      retry: { maxAttempts: 1 },
+    });
+    await registry.resetRequestCounts();
+    const before = proxy.requests.length;
+    try {
+      const decision = await resolveImage({
+        image: { ...imageWith(), repository: `us-docker.pkg.dev/${repository}` },
+        reference: { ...hubImage(repository, 'us-docker.pkg.dev'), host: proxy.host },
+        current: undefined,
+        client,
+        logger,
+        now: () => NOW,
+      });
+      const counts = await registry.requestCounts();
+      return {
+        chosen: decision.chosen,
+        manifests: counts.byKind['GET manifest'] ?? 0,
+        tagLists: proxy.requests
+          .slice(before)
+          .filter((request) => request.path.endsWith('/tags/list')).length,
+      };
+    } finally {
+      await client.close();
+    }
+  }
+
+  it('orders by upload time from the tag list it asks for anyway, and reads only what can win', async () => {
+    await publishGoogle('gcp/app', [
+      { tag: 'main-a', built: 0, pushed: 0.1 },
+      { tag: 'main-b', built: 10, pushed: 10.1 },
+      // The same image as main-2 (built at 1 h), tagged again at 12 h: one manifest, two tags.
+      { tag: 'main-old-again', built: 1, pushed: 12 },
+      ...Array.from({ length: 20 }, (_, index) => ({
+        tag: `main-${index}`,
+        built: 0.2 + index * 0.4,
+        pushed: 0.3 + index * 0.4,
+      })),
+    ]);
+    const listed = await resolveGoogle('gcp/app', true);
+    const scanned = await resolveGoogle('gcp/app', false);
+    expect(listed.chosen).toBe('main-b');
+    expect(scanned.chosen).toBe('main-b');
+    expect(listed.tagLists).toBe(1);
+    // main-old-again (its digest's upload time is the retag's) and main-b; main-2, on the same
+    // manifest as main-old-again, costs nothing more; main-19, pushed at 7.9 h, more than the skew
+    // before main-b's build, is not read, nor anything pushed before it.
+    expect(listed.manifests).toBe(2);
+    // Every tag's manifest, main-2 and main-old-again each by its own tag.
+    expect(scanned.manifests).toBe(23);
+  });
+});
+
+describe('the listing servers keep to the published descriptions', () => {
+  it('GitHub’s Packages API: no request or answer outside it', () => {
+    expect(packages.requests.length).toBeGreaterThan(0);
+    expect(packages.violations).toEqual([]);
+  });
+
   it('catches an answer outside it (and the client falls back)', async () => {
     await publish('team/numeric', [{ tag: 'main-1', built: 1, pushed: 1 }]);
     hub.setFault({ kind: 'numeric-time' });

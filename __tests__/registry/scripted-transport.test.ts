@@ -826,6 +826,62 @@ describe('rate limits', () => {
     expect(registry.count('GET', '/v2/team/app/manifests/v1')).toBe(0);
   });
 
+  it('checks the reserve when a request takes its slot: 100 reads at once with 30 of 100 pulls left', async () => {
+    const registry = await server();
+    registry.on('GET', '/v2/', { status: 200 });
+    let remaining = 30;
+    const pulled = (): Record<string, string> => ({
+      'ratelimit-limit': '100;w=21600',
+      'ratelimit-remaining': `${remaining};w=21600`,
+    });
+    registry.on('GET', '/v2/team/app/tags/list', () => ({
+      status: 200,
+      headers: pulled(),
+      body: { tags: [] },
+    }));
+    const tags = Array.from({ length: 100 }, (_, index) => `t${index}`);
+    for (const tag of tags) {
+      const image = syntheticImage({ created: '2025-01-01T00:00:00Z' });
+      registry.on('GET', `/v2/team/app/manifests/${tag}`, () => {
+        // Docker Hub counts the pull when the manifest GET arrives.
+        remaining -= 1;
+        return {
+          status: 200,
+          headers: {
+            ...pulled(),
+            'content-type': OCI_MANIFEST,
+            'docker-content-digest': image.manifestDigest,
+          },
+          body: image.manifest,
+          delayMs: 5,
+        };
+      });
+      registry.on('GET', `/v2/team/app/blobs/${image.configDigest}`, {
+        status: 200,
+        body: image.config,
+      });
+    }
+    const concurrency = 4;
+    const { registry: registryClient, image } = client(registry, { concurrency });
+
+    await registryClient.listTags(image);
+    const results = await Promise.allSettled(
+      tags.map((tag) => registryClient.getMetadata(image, tag, ['linux/amd64'])),
+    );
+    const pulls = tags.reduce(
+      (sum, tag) => sum + registry.count('GET', `/v2/team/app/manifests/${tag}`),
+      0,
+    );
+    // The reserve is 5 (5 % of 100): 25 pulls may be spent, at most `concurrency` more.
+    expect(pulls).toBeGreaterThanOrEqual(25);
+    expect(pulls).toBeLessThanOrEqual(25 + concurrency);
+    const refused = results.filter((result) => result.status === 'rejected');
+    expect(refused).toHaveLength(100 - pulls);
+    for (const result of refused) {
+      expect(result.reason).toBeInstanceOf(RequestBudgetSpent);
+    }
+  });
+
   it('reads ratelimit-remaining and exposes it per registry', async () => {
     const registry = await server();
     registry.on('GET', '/v2/', { status: 200 });

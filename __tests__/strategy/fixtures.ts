@@ -1,3 +1,4 @@
+import { NO_VERIFICATION } from '../../src/verify/policy.js';
 import type { ImageSettings, TagPolicy } from '../../src/config/settings.js';
 import type { TagMetadata } from '../../src/registry/types.js';
 
@@ -21,6 +22,7 @@ export function imageWith(overrides: Partial<TagPolicy> = {}): ImageSettings {
     repository: '127.0.0.1:5000/team/frontend',
     policy: policyWith(overrides),
     helm: { imageName: 'frontend.image', imageTag: 'frontend.tag', imageSpec: undefined },
+    verification: NO_VERIFICATION,
   };
 }
 

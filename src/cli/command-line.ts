@@ -24,7 +24,7 @@ const CLI_FLAGS = {
   json: {
     type: 'boolean',
     description:
-      'Print one JSON object {decisions, updates, pullRequests, errors, registryUsage} on stdout',
+      'Print one JSON object {decisions, updates, pullRequests, errors, registryUsage, incomplete} on stdout',
   },
   'cache-dir': {
     type: 'string',

@@ -24,6 +24,12 @@ const POLICY_KEYS = [
   'platforms',
   'allow-downgrade',
   'min-age',
+  'verify',
+  'verify-key',
+  'verify-identity',
+  'verify-identity-regexp',
+  'verify-issuer',
+  'trusted-root',
 ] as const;
 const PUBLISH_KEYS = ['mode', 'merge-method', 'labels', 'reviewers', 'branch'] as const;
 const PROMOTION_KEYS = ['promote-from', 'soak', 'promote-window'] as const;
@@ -238,7 +244,26 @@ class ConfigFileReader {
     const platforms = get('platforms');
     const allowDowngrade = get('allow-downgrade');
     const minAge = get('min-age');
+    const verify = get('verify');
+    const text = (
+      key: (typeof POLICY_KEYS)[number],
+      expected: string,
+    ): Located<string> | undefined => {
+      const entry = get(key);
+      return entry && this.string(entry, what, expected);
+    };
+    const verifyKey = text('verify-key', 'a path in the chart repository or `env:NAME`');
+    const verifyIdentity = text('verify-identity', 'a certificate identity (URI or e-mail)');
+    const verifyIdentityRegexp = text('verify-identity-regexp', 'a regular expression');
+    const verifyIssuer = text('verify-issuer', 'an OIDC issuer URL');
+    const trustedRoot = text('trusted-root', 'a path in the chart repository or `env:NAME`');
     return {
+      ...(verify && { verify: this.stringList(verify, what) }),
+      ...(verifyKey && { verifyKey }),
+      ...(verifyIdentity && { verifyIdentity }),
+      ...(verifyIdentityRegexp && { verifyIdentityRegexp }),
+      ...(verifyIssuer && { verifyIssuer }),
+      ...(trustedRoot && { trustedRoot }),
       ...(strategy && {
         strategy: this.string(
           strategy,

@@ -40,6 +40,12 @@ export function defaultsFromInputs(raw: RawInputs): SettingsDraft['defaults'] {
       parseBooleanText(raw['allow-downgrade'], inputLocation('allow-downgrade'), 'allow-downgrade'),
     ),
     minAge: located('min-age', raw['min-age']),
+    verify: located('verify', splitList(raw.verify)),
+    verifyKey: located('verify-key', raw['verify-key']),
+    verifyIdentity: located('verify-identity', raw['verify-identity']),
+    verifyIdentityRegexp: located('verify-identity-regexp', raw['verify-identity-regexp']),
+    verifyIssuer: located('verify-issuer', raw['verify-issuer']),
+    trustedRoot: located('trusted-root', raw['trusted-root']),
   };
   const publish: PublishFields = {
     mode: located('mode', raw.mode),

@@ -10,7 +10,16 @@ import {
   parseStrategyName,
   validateConstraint,
 } from '../strategy/index.js';
+import {
+  NO_VERIFICATION,
+  VERIFY_METHODS,
+  type IdentityMatcher,
+  type MaterialSource,
+  type VerificationPolicy,
+  type VerifyMethod,
+} from '../verify/policy.js';
 import { didYouMean } from './did-you-mean.js';
+import { normaliseRepositoryPath } from './repository-path.js';
 import type { PromotionPolicy } from '../promotion/types.js';
 import { parsePromoteWindow } from '../promotion/window.js';
 import {
@@ -42,6 +51,13 @@ export interface PolicyFields {
   readonly platforms?: Located<readonly string[]>;
   readonly allowDowngrade?: Located<boolean>;
   readonly minAge?: Located<string>;
+  /** `none`, or methods that must all hold: `cosign-key`, `keyless`, `attestation`. */
+  readonly verify?: Located<readonly string[]>;
+  readonly verifyKey?: Located<string>;
+  readonly verifyIdentity?: Located<string>;
+  readonly verifyIdentityRegexp?: Located<string>;
+  readonly verifyIssuer?: Located<string>;
+  readonly trustedRoot?: Located<string>;
 }
 
 export interface PublishFields {
@@ -247,6 +263,97 @@ export function buildHelmKeys(fields: HelmFields, alias: string): HelmKeys {
     imageName: expandHelmKey(fields.imageName, alias) ?? `${alias}.image`,
     imageTag: expandHelmKey(fields.imageTag, alias) ?? `${alias}.tag`,
     imageSpec: undefined,
+  };
+}
+
+/**
+ * The verification policy of one image from its merged fields: methods checked, and each method
+ * given what it needs (a key; an identity and an issuer). Key files are read later, from the
+ * chart repository, but still before any registry request.
+ */
+export function buildVerificationPolicy(fields: PolicyFields, subject: string): VerificationPolicy {
+  const written = (fields.verify?.value ?? []).map((method) => method.trim().toLowerCase());
+  const location = fields.verify?.location;
+  const methods: VerifyMethod[] = [];
+  for (const method of written) {
+    if (method === 'none' || method === '') continue;
+    const known = VERIFY_METHODS.find((candidate) => candidate === method);
+    if (known === undefined) {
+      throw new ConfigurationError(
+        `${subject}: verify \`${method}\` is not one of \`none\`, ${VERIFY_METHODS.map((name) => `\`${name}\``).join(', ')}.${didYouMean(method, VERIFY_METHODS)}`,
+        location,
+      );
+    }
+    if (!methods.includes(known)) methods.push(known);
+  }
+  if (methods.length > 0 && written.includes('none')) {
+    throw new ConfigurationError(
+      `${subject}: verify lists \`none\` together with ${methods.join(', ')}; write either \`none\` or the methods that must hold.`,
+      location,
+    );
+  }
+  if (methods.length === 0) return NO_VERIFICATION;
+  const where = location === undefined ? 'defaults' : formatLocation(location);
+  const source = (field: Located<string> | undefined, what: string): MaterialSource | undefined => {
+    const value = field?.value.trim();
+    if (field === undefined || value === undefined || value === '') return undefined;
+    if (value.startsWith('env:')) {
+      const name = value.slice(4);
+      if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+        throw new ConfigurationError(
+          `${subject}: ${what} \`${value}\` names no valid environment variable; write \`env:NAME\`.`,
+          field.location,
+        );
+      }
+      return { kind: 'env', name };
+    }
+    return { kind: 'file', path: normaliseRepositoryPath(value, what, field.location) };
+  };
+  const key = source(fields.verifyKey, 'verify-key');
+  if (methods.includes('cosign-key') && key === undefined) {
+    throw new ConfigurationError(
+      `${subject}: verify cosign-key needs verify-key, the public key as a path in the chart repository (e.g. \`cosign.pub\`) or \`env:NAME\`.`,
+      location,
+    );
+  }
+  const exact = fields.verifyIdentity?.value.trim() || undefined;
+  const pattern = fields.verifyIdentityRegexp?.value.trim() || undefined;
+  if (exact !== undefined && pattern !== undefined) {
+    throw new ConfigurationError(
+      `${subject}: set verify-identity or verify-identity-regexp, not both.`,
+      fields.verifyIdentityRegexp?.location,
+    );
+  }
+  let identity: IdentityMatcher | undefined;
+  if (exact !== undefined) identity = { kind: 'exact', value: exact };
+  if (pattern !== undefined) {
+    try {
+      identity = { kind: 'regexp', source: pattern, pattern: new RegExp(pattern) };
+    } catch (error) {
+      throw new ConfigurationError(
+        `${subject}: verify-identity-regexp \`${pattern}\` is not a valid regular expression (${error instanceof Error ? error.message : String(error)}).`,
+        fields.verifyIdentityRegexp?.location,
+      );
+    }
+  }
+  const issuer = fields.verifyIssuer?.value.trim() || undefined;
+  for (const method of methods) {
+    if (method === 'cosign-key') continue;
+    if (identity === undefined || issuer === undefined) {
+      throw new ConfigurationError(
+        `${subject}: verify ${method} needs verify-identity (or verify-identity-regexp) and verify-issuer, e.g. ` +
+          '`https://github.com/acme/app/.github/workflows/build.yml@refs/heads/main` and `https://token.actions.githubusercontent.com`.',
+        location,
+      );
+    }
+  }
+  return {
+    methods,
+    key,
+    identity,
+    issuer,
+    trustedRoot: source(fields.trustedRoot, 'trusted-root'),
+    location: where,
   };
 }
 

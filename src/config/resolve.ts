@@ -6,6 +6,7 @@ import {
   buildPromotionPolicy,
   buildPublishPolicy,
   buildTagPolicy,
+  buildVerificationPolicy,
   mergeFields,
   type PolicyFields,
   type PublishFields,
@@ -38,16 +39,16 @@ export function resolveSettings(
     image: ImageDraft,
     scopes: readonly PolicyFields[],
     subject: string,
-  ): ImageSettings => ({
-    alias: image.alias,
-    repository: image.repository,
-    policy: buildTagPolicy(
-      mergeFields(draft.defaults.policy, image.policy, ...scopes),
-      subject,
-      warn,
-    ),
-    helm: buildHelmKeys(mergeFields(draft.defaults.helm, image.helm), image.alias),
-  });
+  ): ImageSettings => {
+    const fields = mergeFields(draft.defaults.policy, image.policy, ...scopes);
+    return {
+      alias: image.alias,
+      repository: image.repository,
+      policy: buildTagPolicy(fields, subject, warn),
+      helm: buildHelmKeys(mergeFields(draft.defaults.helm, image.helm), image.alias),
+      verification: buildVerificationPolicy(fields, subject),
+    };
+  };
 
   const images = new Map<string, ImageSettings>();
   const imageOrigins = new Map<string, ImageDraft>();

@@ -8,6 +8,7 @@ import type { PromotionPolicy } from '../promotion/types.js';
 
 import type { PublishPolicy } from '../core/changes.js';
 import type { TagPolicy } from '../strategy/policy.js';
+import type { VerificationPolicy } from '../verify/policy.js';
 
 export type { MergeMethod, PublishMode, PublishPolicy } from '../core/changes.js';
 
@@ -34,6 +35,8 @@ export interface ImageSettings {
   readonly repository: string;
   readonly policy: TagPolicy;
   readonly helm: HelmKeys;
+  /** What a tag must prove before it is written (signatures, provenance); absent: nothing. */
+  readonly verification?: VerificationPolicy | undefined;
 }
 
 /** Effective settings for one environment of a values target (overrides already applied). */
@@ -65,7 +68,8 @@ export interface ValuesTarget extends TargetBase {
   readonly type: 'values';
   /**
    * A path or a glob of values files, repository-relative. With a `*` in it, every match is one
-   * environment named after the file's directory (`env/dev/values.yaml` → `dev`).
+   * environment named by its wildcard parts (`env/dev/values.yaml` → `dev`,
+   * `charts/web/env/qa/values.yaml` → `web/qa`; see config/environments.ts).
    */
   readonly files: string;
   /** Per-environment overrides by environment name; others use the target's images/publish. */

@@ -25,6 +25,16 @@ export interface Decision {
   };
   /** Tags that tied with the chosen one on the ordering key (equal build time), when any. */
   readonly tiedWith: readonly string[];
+  /**
+   * True when a request budget or a rate-limit reserve ran out before the image could be
+   * decided: `chosen` is the value kept, not a choice. The run reports itself incomplete.
+   */
+  readonly incomplete?: boolean;
+  /**
+   * How the chosen tag was verified (key fingerprint; identity, issuer and Rekor log index;
+   * provenance builder and source commit), one line per method; absent without verification.
+   */
+  readonly verification?: readonly string[];
   /** Set when the value came from another environment's history (`promote-from`). */
   readonly promotion?: PromotionRecord;
 }

@@ -11,7 +11,15 @@ export interface ChartFiles {
    */
   read(path: string): Promise<string | undefined>;
   /** Repository-relative paths of regular files matching a glob, sorted. */
-  glob(pattern: string): Promise<string[]>;
+  glob(pattern: string, options?: GlobOptions): Promise<string[]>;
+}
+
+export interface GlobOptions {
+  /**
+   * Warn (once per pattern and link) about symbolic links the glob would look into or match:
+   * they are never followed. Set for values globs, whose files the run means to update.
+   */
+  readonly reportLinks?: boolean;
 }
 
 /** Values and override files larger than this are refused rather than parsed. */

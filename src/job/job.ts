@@ -5,6 +5,11 @@ import type { Logger } from '../core/logging.js';
 import { parseImageReference } from '../registry/reference.js';
 import type { ImageReference, RegistryClient } from '../registry/types.js';
 import { checkPayloadTag, resolveImage, resolvePayloadTag } from './resolve.js';
+import { candidateVerification } from './resolve/verification.js';
+import type { ChartFiles } from '../core/files.js';
+import { loadVerificationMaterial } from '../verify/material.js';
+import { NO_VERIFICATION, isVerifying } from '../verify/policy.js';
+import { ImageVerifier } from '../verify/verifier.js';
 import { filterTags } from '../strategy/filter.js';
 import type { Decision } from '../core/decision.js';
 import { expandUnits, type Unit } from './units.js';
@@ -31,6 +36,8 @@ export interface JobOptions {
   readonly dryRun?: boolean;
   /** Attempts per unit when another writer wins a race. */
   readonly maxAttempts?: number;
+  /** For `verify-key: env:NAME` and `trusted-root: env:NAME`; default process.env. */
+  readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
 export interface UnitDecision {
@@ -67,6 +74,8 @@ export async function runJob(options: JobOptions): Promise<JobReport> {
   const { settings, trigger, workspace, logger } = options;
   const registry = memoizeTagLists(options.registry);
   const base = await workspace.baseFiles();
+  // Keys and trust roots are configuration: a missing one stops the run before any request.
+  const verifier = await openVerifier(settings, base, options);
   const units = await expandUnits(settings.targets, base, logger);
   // Promotion sources are checked here: after the environments are known from the files,
   // before any registry request.
@@ -92,7 +101,13 @@ export async function runJob(options: JobOptions): Promise<JobReport> {
   // Each unit with the images this run decides: all of them, or those an image event names.
   let work = units.map((unit) => ({ unit, deciding: unit.images }));
   if (trigger.kind === 'image') {
-    const accepted = await validatePayload(trigger, units, referenceOf, { ...options, registry });
+    const accepted = await validatePayload(
+      trigger,
+      units,
+      referenceOf,
+      { ...options, registry },
+      verifier,
+    );
     work = accepted.map((narrowed) => ({
       unit: units.find(
         (unit) => unit.target === narrowed.target && unit.environment === narrowed.environment,
@@ -109,6 +124,10 @@ export async function runJob(options: JobOptions): Promise<JobReport> {
     }
     work = work.filter(({ unit }) => unit.promotion === undefined);
   }
+  // One image with thousands of tags must not leave the others without a request.
+  registry.shareBudget?.([
+    ...new Set(units.flatMap((unit) => unit.images.map((image) => referenceOf(image)))),
+  ]);
 
   const report = {
     decisions: [] as UnitDecision[],
@@ -126,6 +145,7 @@ export async function runJob(options: JobOptions): Promise<JobReport> {
         referenceOf,
         payload,
         promotions.get(unit),
+        verifier,
       );
       report.decisions.push(...outcome.decisions);
       report.errors.push(...outcome.errors);
@@ -156,6 +176,7 @@ async function validatePayload(
   units: readonly Unit[],
   referenceOf: (image: ImageSettings) => ImageReference,
   options: JobOptions,
+  verifier: ImageVerifier | undefined,
 ): Promise<Unit[]> {
   let wanted: ImageReference;
   try {
@@ -209,6 +230,8 @@ async function validatePayload(
     client: options.registry,
     logger: options.logger,
     now: options.now,
+    verification:
+      verifier && candidateVerification(verifier, referenceOf(image), image.verification),
   });
   return accepted;
 }
@@ -233,6 +256,7 @@ async function processUnit(
   referenceOf: (image: ImageSettings) => ImageReference,
   payload: { tag: string; digest: string | undefined } | undefined,
   promotion: PromotionContext | undefined,
+  verifier: ImageVerifier | undefined,
 ): Promise<UnitOutcome> {
   const { workspace, logger } = options;
   const attempts = options.maxAttempts ?? DEFAULT_ATTEMPTS;
@@ -296,6 +320,9 @@ async function processUnit(
                 client: options.registry,
                 logger,
                 now: options.now,
+                verification:
+                  verifier &&
+                  candidateVerification(verifier, referenceOf(image), image.verification),
               };
               const decision = payload
                 ? await resolvePayloadTag({ ...common, tag: payload.tag, digest: payload.digest })
@@ -548,6 +575,42 @@ export function unitLabel(unit: { target: string; environment: string | undefine
  * the transport already retried it as often as the retry policy allows, and asking again for
  * every unit would multiply that bound (ten environments × four timed-out attempts).
  */
+/**
+ * The run's verifier when any image (in any target or environment) verifies: keys and trust
+ * roots read from the chart repository or the environment first, so a missing key is a
+ * configuration error before the first registry request.
+ */
+async function openVerifier(
+  settings: Settings,
+  base: ChartFiles,
+  options: JobOptions,
+): Promise<ImageVerifier | undefined> {
+  const policies = allImageSettings(settings).map((image) => image.verification ?? NO_VERIFICATION);
+  if (!policies.some(isVerifying)) return undefined;
+  const material = await loadVerificationMaterial(policies, {
+    readFile: (path) => base.read(path),
+    env: options.env ?? process.env,
+  });
+  return new ImageVerifier({
+    artifacts: options.registry.artifacts,
+    material,
+    cache: options.registry.verifications,
+    logger: options.logger,
+  });
+}
+
+/** Every image's effective settings: defaults, per target and per environment. */
+function allImageSettings(settings: Settings): ImageSettings[] {
+  const images = [...settings.images.values()];
+  for (const target of settings.targets) {
+    images.push(...target.images);
+    if (target.type === 'values') {
+      for (const environment of target.environments.values()) images.push(...environment.images);
+    }
+  }
+  return images;
+}
+
 function memoizeTagLists(client: RegistryClient): RegistryClient {
   const lists = new Map<string, Promise<string[]>>();
   return {
@@ -564,5 +627,9 @@ function memoizeTagLists(client: RegistryClient): RegistryClient {
       client.getMetadata(image, tag, platforms, metadataOptions),
     getDigest: (image, tag) => client.getDigest(image, tag),
     usage: () => client.usage(),
+    shareBudget: (images) => client.shareBudget?.(images),
+    releaseShare: (image) => client.releaseShare?.(image),
+    ...(client.artifacts && { artifacts: client.artifacts }),
+    ...(client.verifications && { verifications: client.verifications }),
   };
 }

@@ -27,6 +27,8 @@ export async function resolveImage(input: ResolveInput): Promise<Decision> {
     decision = budgetSpentDecision(input, error);
     input.logger.warning(`${input.image.alias} (${input.image.repository}): ${decision.reason}`);
     return decision;
+  } finally {
+    input.client.releaseShare?.(input.reference);
   }
   input.logger.info(`${input.image.alias} (${input.image.repository}): ${decision.reason}`);
   return decision;
@@ -61,5 +63,6 @@ function budgetSpentDecision(input: ResolveInput, error: RequestBudgetSpent): De
     metadata: undefined,
     reason: `kept ${kept === undefined ? 'the current value' : JSON.stringify(kept)} without deciding: ${error.message}`,
     counts: { seen: 0, afterFilter: 0, skipped: {} },
+    incomplete: true,
   });
 }

@@ -1,4 +1,5 @@
 import type { RawInputs } from '../config/inputs.js';
+import { inputLocation, parseBooleanText } from '../config/inputs-form.js';
 import { loadSettings, parseDispatchTypes } from '../config/load.js';
 import type { Settings } from '../config/settings.js';
 import { errorMessage } from '../core/errors.js';
@@ -55,6 +56,13 @@ export type RunOutcome =
       readonly usage: ReadonlyMap<string, RegistryUsage>;
       /** One line per registry that reported a pull rate limit. */
       readonly rateLimits: readonly string[];
+      /**
+       * Images kept without a decision because a request budget or rate limit ran out, as
+       * `alias (target/environment)`; empty when the run decided everything.
+       */
+      readonly incomplete: readonly string[];
+      /** Input `fail-on-incomplete`: an incomplete run fails. */
+      readonly failOnIncomplete: boolean;
     }
   /** The run stopped before publishing anything: bad configuration, bad payload, no access. */
   | { readonly kind: 'failed'; readonly message: string; readonly error: unknown };
@@ -83,6 +91,11 @@ export async function runPipeline(edges: RunEdges): Promise<RunOutcome> {
       edges.env,
       logger,
     );
+    const failOnIncomplete = parseBooleanText(
+      edges.inputs['fail-on-incomplete'],
+      inputLocation('fail-on-incomplete'),
+      'fail-on-incomplete',
+    );
     const cache = await edges.restoreCache(settings);
     const registry = createRegistryClient({
       settings: settings.registry,
@@ -98,6 +111,7 @@ export async function runPipeline(edges: RunEdges): Promise<RunOutcome> {
         logger,
         now: edges.now,
         dryRun: edges.dryRun === true,
+        env: edges.env,
       });
       const rateLimits = rateLimitLines(
         [...settings.images.values()].map(
@@ -106,7 +120,24 @@ export async function runPipeline(edges: RunEdges): Promise<RunOutcome> {
         (name) => registry.rateLimitRemaining(name),
       );
       for (const line of rateLimits) logger.info(`Rate limit: ${line}`);
-      return { kind: 'finished', report, usage: registry.usage(), rateLimits };
+      const incomplete = incompleteImages(report);
+      if (incomplete.length > 0) {
+        logger.warning(
+          `The run is incomplete: ${incomplete.length} image${incomplete.length === 1 ? '' : 's'} kept ` +
+            `${incomplete.length === 1 ? 'its value' : 'their values'} without a decision because the request ` +
+            `budget or a registry rate limit ran out: ${incomplete.join(', ')}. Raise request-budget, ` +
+            'authenticate to the registry, or keep the metadata cache between runs' +
+            (failOnIncomplete ? '.' : '; set fail-on-incomplete to fail such runs.'),
+        );
+      }
+      return {
+        kind: 'finished',
+        report,
+        usage: registry.usage(),
+        rateLimits,
+        incomplete,
+        failOnIncomplete,
+      };
     } finally {
       await registry.close();
       if (cache) await saveCache(cache, logger);
@@ -128,6 +159,19 @@ async function saveCache(cache: OpenedCache, logger: Logger): Promise<void> {
 /** True when the outcome should fail the step or exit non-zero. */
 export function outcomeFailed(outcome: RunOutcome): boolean {
   return (
-    outcome.kind === 'failed' || (outcome.kind === 'finished' && outcome.report.errors.length > 0)
+    outcome.kind === 'failed' ||
+    (outcome.kind === 'finished' &&
+      (outcome.report.errors.length > 0 ||
+        (outcome.failOnIncomplete && outcome.incomplete.length > 0)))
   );
+}
+
+/** `alias (target/environment)` for every decision a spent budget or rate limit left open. */
+function incompleteImages(report: JobReport): string[] {
+  return report.decisions
+    .filter((entry) => entry.decision.incomplete === true)
+    .map(
+      (entry) =>
+        `${entry.decision.alias} (${[entry.target, entry.environment].filter(Boolean).join('/')})`,
+    );
 }

@@ -57,7 +57,8 @@ export async function expandUnits(
       units.push({ ...whole, file: target.files, fallbackFile: undefined });
       continue;
     }
-    const matches = await files.glob(target.files);
+    // The files this run means to update: a link among them is reported, never followed.
+    const matches = await files.glob(target.files, { reportLinks: true });
     if (matches.length === 0) {
       logger.warning(
         `Target "${target.name}": no file matches ${target.files}; nothing to update.`,

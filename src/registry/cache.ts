@@ -5,7 +5,9 @@ import { errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logging.js';
 import { isDigest } from '../core/oci.js';
 import { NO_LABELS } from './manifests.js';
-import type { TagMetadata } from './types.js';
+import type { TagMetadata, VerificationCacheStore } from './types.js';
+
+export type { VerificationCacheStore } from './types.js';
 
 /** One tag's metadata as remembered, with what is needed to know whether it still answers a request. */
 export interface CachedTag {
@@ -40,6 +42,11 @@ interface CacheFile {
   readonly mediaTypes: readonly string[];
   readonly platforms: readonly (readonly string[])[];
   readonly tags: Record<string, CacheEntry>;
+  /**
+   * Verified digests: `<digest> <policy hash>` → how each method held. Optional, so files
+   * written before verification existed are read as they are (no format version change).
+   */
+  readonly verifications?: Record<string, readonly string[]>;
 }
 
 type CacheEntry =
@@ -48,9 +55,30 @@ type CacheEntry =
   | readonly [string, string | null, number, number, Readonly<Record<string, string>>, string];
 
 /** The in-memory store; `loadCache` / `saveCache` move it to and from a directory. */
-export class MetadataCache implements MetadataCacheStore {
+export class MetadataCache implements MetadataCacheStore, VerificationCacheStore {
   private readonly byImage = new Map<string, Map<string, CachedTag>>();
+  private readonly verified = new Map<string, Map<string, readonly string[]>>();
   private readonly changed = new Set<string>();
+
+  /** A positive verification result for `<digest> <policy hash>` of an image. */
+  getVerification(image: string, key: string): readonly string[] | undefined {
+    return this.verified.get(image)?.get(key);
+  }
+
+  setVerification(image: string, key: string, evidence: readonly string[]): void {
+    let entries = this.verified.get(image);
+    if (!entries) {
+      entries = new Map();
+      this.verified.set(image, entries);
+    }
+    entries.set(key, [...evidence]);
+    this.changed.add(image);
+  }
+
+  /** Verified digests of an image, for saving. */
+  verifications(image: string): IterableIterator<[string, readonly string[]]> {
+    return (this.verified.get(image) ?? new Map<string, readonly string[]>()).entries();
+  }
 
   get(image: string, tag: string): CachedTag | undefined {
     return this.byImage.get(image)?.get(tag);
@@ -76,10 +104,20 @@ export class MetadataCache implements MetadataCacheStore {
         this.changed.add(image);
       }
     }
+    // A verification outlives its tag only while another remembered tag has that digest.
+    const verified = this.verified.get(image);
+    if (!verified) return;
+    const digests = new Set([...cached.values()].map((entry) => entry.metadata.digest));
+    for (const key of [...verified.keys()]) {
+      if (!digests.has(key.split(' ')[0] ?? '')) {
+        verified.delete(key);
+        this.changed.add(image);
+      }
+    }
   }
 
   images(): string[] {
-    return [...this.byImage.keys()].sort();
+    return [...new Set([...this.byImage.keys(), ...this.verified.keys()])].sort();
   }
 
   /** Number of tags remembered for an image. */
@@ -92,9 +130,14 @@ export class MetadataCache implements MetadataCacheStore {
     return [...this.changed].sort();
   }
 
-  /** Loads one image's tags without marking it changed. */
-  restore(image: string, tags: Map<string, CachedTag>): void {
+  /** Loads one image's tags (and verified digests) without marking it changed. */
+  restore(
+    image: string,
+    tags: Map<string, CachedTag>,
+    verifications?: Map<string, readonly string[]>,
+  ): void {
     this.byImage.set(image, tags);
+    if (verifications && verifications.size > 0) this.verified.set(image, verifications);
   }
 
   /** The tags of an image in the order they were added. */
@@ -140,7 +183,7 @@ export async function loadCache(dir: string, logger: Logger): Promise<MetadataCa
         logger.warning(`metadata cache file ${file} ignored: ${content}`);
         continue;
       }
-      cache.restore(content.image, content.tags);
+      cache.restore(content.image, content.tags, content.verifications);
     } catch (error) {
       logger.warning(`metadata cache file ${file} ignored: ${errorMessage(error)}`);
     }
@@ -159,7 +202,7 @@ export async function saveCache(cache: MetadataCache, dir: string, logger: Logge
     const temporary = `${file}.${process.pid}.tmp`;
     await writeFile(
       temporary,
-      `${JSON.stringify(cacheFile(image, cache.entries(image)))}\n`,
+      `${JSON.stringify(cacheFile(image, cache.entries(image), cache.verifications(image)))}\n`,
       'utf8',
     );
     await rename(temporary, file);
@@ -169,7 +212,11 @@ export async function saveCache(cache: MetadataCache, dir: string, logger: Logge
 }
 
 /** One image's tags as written: tables of media types and platform lists, entries by index. */
-function cacheFile(image: string, tags: Iterable<[string, CachedTag]>): CacheFile {
+function cacheFile(
+  image: string,
+  tags: Iterable<[string, CachedTag]>,
+  verified: Iterable<[string, readonly string[]]>,
+): CacheFile {
   const mediaTypes: string[] = [];
   const platforms: (readonly string[])[] = [];
   const mediaTypeIndex = new Map<string, number>();
@@ -198,11 +245,25 @@ function cacheFile(image: string, tags: Iterable<[string, CachedTag]>): CacheFil
           ? [...base, metadata.labels]
           : base;
   }
-  return { version: CACHE_FORMAT_VERSION, image, mediaTypes, platforms, tags: entries };
+  const verifications = Object.fromEntries(verified);
+  return {
+    version: CACHE_FORMAT_VERSION,
+    image,
+    mediaTypes,
+    platforms,
+    tags: entries,
+    ...(Object.keys(verifications).length > 0 && { verifications }),
+  };
 }
 
 /** The file's tags, or why it is not usable. */
-function readCacheFile(value: unknown): { image: string; tags: Map<string, CachedTag> } | string {
+function readCacheFile(value: unknown):
+  | {
+      image: string;
+      tags: Map<string, CachedTag>;
+      verifications: Map<string, readonly string[]>;
+    }
+  | string {
   if (!isRecord(value)) return 'not a JSON object';
   if (value['version'] !== CACHE_FORMAT_VERSION) {
     return `format version ${JSON.stringify(value['version'])}, expected ${CACHE_FORMAT_VERSION}`;
@@ -220,7 +281,19 @@ function readCacheFile(value: unknown): { image: string; tags: Map<string, Cache
     if (!cached) return `malformed entry for tag ${JSON.stringify(tag)}`;
     read.set(tag, cached);
   }
-  return { image, tags: read };
+  const verifications = new Map<string, readonly string[]>();
+  const stored = value['verifications'];
+  if (stored !== undefined) {
+    if (!isRecord(stored)) return 'malformed "verifications"';
+    for (const [key, evidence] of Object.entries(stored)) {
+      const digest = key.split(' ')[0] ?? '';
+      if (!isDigest(digest) || !isStringList(evidence)) {
+        return `malformed verification ${JSON.stringify(key)}`;
+      }
+      verifications.set(key, evidence);
+    }
+  }
+  return { image, tags: read, verifications };
 }
 
 function readEntry(

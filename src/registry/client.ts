@@ -3,10 +3,16 @@ import { rootCertificates } from 'node:tls';
 import type { RegistrySettings } from './settings.js';
 import { RequestBudgetSpent, errorMessage } from '../core/errors.js';
 import type { Logger } from '../core/logging.js';
+import { ArtifactReader } from './artifacts.js';
 import { RegistryAuth } from './auth.js';
-import { MetadataCache, type MetadataCacheStore } from './cache.js';
+import { MetadataCache, type MetadataCacheStore, type VerificationCacheStore } from './cache.js';
 import { runCredentialHelper } from './credential-helper.js';
-import { CredentialStore, credentialSecrets, type CredentialHelperRunner } from './credentials.js';
+import {
+  CredentialStore,
+  credentialSecrets,
+  githubTokenOf,
+  type CredentialHelperRunner,
+} from './credentials.js';
 import { RegistryHttp } from './http.js';
 import { LISTING_BASE_URLS, listingFor, type ListingBaseUrls } from './listings/index.js';
 import { ManifestReader, isIndexMediaType, type TagRead } from './manifests.js';
@@ -42,7 +48,7 @@ export interface RegistryClientOptions {
   /** Vendor adapters by canonical registry name; default the built-in ones (Docker Hub, GHCR, generic). */
   readonly vendorFor?: (registry: string) => RegistryVendor;
   /** Where the hosted registries' listing APIs are served; fixed in production, 127.0.0.1 in tests. */
-  readonly listingBaseUrls?: ListingBaseUrls;
+  readonly listingBaseUrls?: Partial<ListingBaseUrls>;
   /** Runs Docker credential helpers; default `docker-credential-<name> get` found on the env's PATH. */
   readonly runCredentialHelper?: CredentialHelperRunner;
   /** The environment: NODE_EXTRA_CA_CERTS (when a ca-file replaces Node's CA list) and the PATH of credential helpers; default process.env. */
@@ -81,6 +87,7 @@ export function createRegistryClient(options: RegistryClientOptions): ManagedReg
   });
   // The caller masks these too; doing it here keeps the client safe for any caller.
   for (const secret of credentialSecrets(settings.credentials)) logger.setSecret(secret);
+  const githubToken = githubTokenOf(settings.credentials);
   const credentials = new CredentialStore(settings.credentials, {
     logger,
     runHelper:
@@ -97,6 +104,7 @@ export function createRegistryClient(options: RegistryClientOptions): ManagedReg
     vendorFor: options.vendorFor ?? vendorFor,
   });
   const manifests = new ManifestReader(transport);
+  const artifacts = new ArtifactReader(transport);
   const tagListOptions = { ...DEFAULT_TAG_LIST_OPTIONS, ...options.tagList };
   // Without a cache that outlives the run, metadata is still kept for the run.
   const store = options.cache ?? new MetadataCache();
@@ -115,6 +123,9 @@ export function createRegistryClient(options: RegistryClientOptions): ManagedReg
   };
 
   return {
+    artifacts,
+    verifications: isVerificationStore(store) ? store : undefined,
+
     async listTags(image: ImageReference): Promise<string[]> {
       const tags = await listTags(transport, image, logger, tagListOptions);
       store.retain(imageKey(image), tags);
@@ -123,18 +134,33 @@ export function createRegistryClient(options: RegistryClientOptions): ManagedReg
 
     async listByPush(image: ImageReference): Promise<readonly ListedTag[] | undefined> {
       if (settings.listings === false) return undefined;
-      const adapter = listingFor(image.registry, options.listingBaseUrls ?? LISTING_BASE_URLS);
+      const adapter = listingFor(
+        image.registry,
+        { ...LISTING_BASE_URLS, ...options.listingBaseUrls },
+        githubToken,
+      );
       if (adapter === undefined) return undefined;
       try {
-        // Anonymous: registry credentials belong to the registry host, not to its web API.
-        const tags = await adapter.list(image, (url) =>
-          http.send({
-            image,
-            method: 'GET',
-            url,
-            headers: { accept: 'application/json' },
-            maxBytes: LISTING_PAGE_LIMIT,
-          }),
+        // Registry credentials are never sent: only what the adapter adds for its own fixed API.
+        const tags = await adapter.list(
+          image,
+          (url, headers) =>
+            http.send({
+              image,
+              method: 'GET',
+              url,
+              headers: { accept: 'application/json', ...headers },
+              maxBytes: LISTING_PAGE_LIMIT,
+            }),
+          (target) =>
+            transport.send({
+              image,
+              method: 'GET',
+              target,
+              accept: ['application/json'],
+              maxBytes: LISTING_PAGE_LIMIT,
+              subject: 'the tag list',
+            }),
         );
         store.retain(
           imageKey(image),
@@ -206,6 +232,14 @@ export function createRegistryClient(options: RegistryClientOptions): ManagedReg
       return http.usage();
     },
 
+    shareBudget(images: readonly ImageReference[]): void {
+      http.shareBudget(images);
+    },
+
+    releaseShare(image: ImageReference): void {
+      http.releaseShare(image);
+    },
+
     rateLimitRemaining(registry: string): RateLimit | undefined {
       return transport.rateLimit(registryKey(registry));
     },
@@ -218,6 +252,16 @@ export function createRegistryClient(options: RegistryClientOptions): ManagedReg
       return http.close();
     },
   };
+}
+
+function isVerificationStore(
+  store: MetadataCacheStore,
+): store is MetadataCacheStore & VerificationCacheStore {
+  const candidate = store as Partial<VerificationCacheStore>;
+  return (
+    typeof candidate.getVerification === 'function' &&
+    typeof candidate.setVerification === 'function'
+  );
 }
 
 // A listing page of 100 tags with their per-platform images is some 100 KiB.

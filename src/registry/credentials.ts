@@ -1,9 +1,5 @@
 import path from 'node:path';
-import type {
-  CredentialHelperRule,
-  CredentialSource,
-  RegistryCredential,
-} from './settings.js';
+import type { CredentialHelperRule, CredentialSource, RegistryCredential } from './settings.js';
 import { ConfigurationError, RegistryError } from '../core/errors.js';
 import type { Logger } from '../core/logging.js';
 import { HELPER_NAME, type HelperAnswer } from './credential-helper.js';
@@ -179,8 +175,19 @@ export function ghcrCredential(
     host: 'ghcr.io',
     username: env['GITHUB_ACTOR'] ?? 'x-access-token',
     password: token,
-    source: 'GITHUB_TOKEN',
+    source: GITHUB_TOKEN_SOURCE,
   };
+}
+
+/** The source of the ghcr.io credential made from the workflow's token. */
+export const GITHUB_TOKEN_SOURCE = 'GITHUB_TOKEN';
+
+/** The workflow's GITHUB_TOKEN among the credential sources (for GitHub's Packages API). */
+export function githubTokenOf(sources: readonly CredentialSource[]): string | undefined {
+  for (const source of sources) {
+    if (!isHelperRule(source) && source.source === GITHUB_TOKEN_SOURCE) return source.password;
+  }
+  return undefined;
 }
 
 /**

@@ -1,6 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
 import { RegistryError, RequestBudgetSpent, errorMessage } from '../core/errors.js';
+import { RequestBudget } from './budget.js';
 import { HostSlots } from './host-slots.js';
 import type { Logger } from '../core/logging.js';
 import { imageKey } from './reference.js';
@@ -30,6 +31,11 @@ export interface HttpRequest {
   readonly maxBytes: number;
   /** Attempts for this request when fewer than the policy's (a probe that has a fallback). */
   readonly maxAttempts?: number;
+  /**
+   * Called for every attempt once it has its host slot, just before it is sent; throws (a
+   * RequestBudgetSpent) to refuse it. The rate-limit reserve is checked here.
+   */
+  readonly admit?: () => void;
 }
 
 export interface HttpOptions {
@@ -114,7 +120,7 @@ export class RegistryHttp {
   private readonly secureAgent: https.Agent;
   private readonly insecureAgent: https.Agent;
   private readonly counts = new Map<string, { requests: number; bytes: number }>();
-  private spent = 0;
+  private readonly budget: RequestBudget;
   private readonly slots: HostSlots;
   /** `insecure-registries` as host or host:port, lower case; asked on every request. */
   private readonly insecureHosts: ReadonlySet<string>;
@@ -133,6 +139,7 @@ export class RegistryHttp {
         )
         .filter((host) => host.length > 0),
     );
+    this.budget = new RequestBudget(options.requestBudget);
     const connections = Math.max(1, options.concurrency);
     this.slots = new HostSlots(connections);
     const common = { keepAlive: true, maxSockets: connections };
@@ -149,7 +156,31 @@ export class RegistryHttp {
 
   /** Requests sent so far in this run. */
   requestsSpent(): number {
-    return this.spent;
+    return this.budget.requestsSpent();
+  }
+
+  /** The images (`registry/repository`) this run will resolve: each gets an equal share. */
+  shareBudget(images: readonly ImageReference[]): void {
+    this.budget.plan(images.map(imageKey));
+  }
+
+  /** The image is resolved: what it did not use of its share goes to the others. */
+  releaseShare(image: ImageReference): void {
+    this.budget.finish(imageKey(image));
+  }
+
+  private takeBudget(request: HttpRequest, key: string, url: URL): void {
+    const refusal = this.budget.take(key);
+    if (refusal === undefined) return;
+    const total = this.options.requestBudget;
+    const why =
+      refusal === 'spent'
+        ? `the request budget of ${total} registry requests for this run is spent`
+        : `this image has used ${refusal.used} of the ${total} requests of the run's request budget, and the rest is kept for ${refusal.owedTo} other image${refusal.owedTo === 1 ? '' : 's'}`;
+    throw new RequestBudgetSpent(
+      `${request.image.original}: ${why}; raise request-budget, narrow allow-tags, or keep the metadata cache between runs`,
+      { image: request.image.original, path: url.pathname },
+    );
   }
 
   isInsecure(host: string): boolean {
@@ -303,19 +334,15 @@ export class RegistryHttp {
     headers: Record<string, string>,
   ): Promise<Omit<HttpResponse, 'attempts'>> {
     const key = imageKey(request.image);
-    if (this.spent >= this.options.requestBudget) {
-      throw new RequestBudgetSpent(
-        `${request.image.original}: the request budget of ${this.options.requestBudget} registry requests for this run is spent; raise request-budget, narrow allow-tags, or keep the metadata cache between runs`,
-        { image: request.image.original, path: url.pathname },
-      );
-    }
-    this.spent += 1;
-    const count = this.counts.get(key) ?? { requests: 0, bytes: 0 };
-    count.requests += 1;
-    this.counts.set(key, count);
-
+    // Budget and rate-limit reserve are checked when the request has its slot, not when it was
+    // queued: thousands of queued reads then cannot all pass a check made before any was sent.
     const release = await this.slots.acquire(url.host);
     try {
+      request.admit?.();
+      this.takeBudget(request, key, url);
+      const count = this.counts.get(key) ?? { requests: 0, bytes: 0 };
+      count.requests += 1;
+      this.counts.set(key, count);
       const response = await this.transfer(request, url, headers);
       count.bytes += response.body.length;
       this.options.logger.debug(

@@ -49,7 +49,7 @@ export interface RegistrySettings {
   /** Per-request timeout. */
   readonly timeoutMs: number;
   /**
-   * Order newest-build candidates with the hosted registries' listing APIs (Docker Hub), reading
+   * Order newest-build candidates with the hosted registries' listing APIs (Docker Hub, GHCR, GAR/GCR), reading
    * manifests only for tags that can win (input `registry-listings`). Absent means on.
    */
   readonly listings?: boolean;

@@ -42,14 +42,17 @@ const PING_BODY_LIMIT = 64 * 1024;
  */
 export class RegistryTransport {
   private readonly hosts = new Map<string, Promise<HostState>>();
-  private readonly rateLimits = new Map<string, RateLimit>();
+  /** The latest rate-limit reading per registry, and how many pulls were admitted before it. */
+  private readonly rateLimits = new Map<string, { reading: RateLimit; afterPulls: number }>();
+  /** Manifest GETs (pulls) admitted per registry so far, attempts included. */
+  private readonly pullsAdmitted = new Map<string, number>();
   private readonly lowRateLimitWarned = new Set<string>();
 
   constructor(private readonly options: TransportOptions) {}
 
   /** The last rate-limit reading of a registry (canonical name), when it reports one. */
   rateLimit(registry: string): RateLimit | undefined {
-    return this.rateLimits.get(registry);
+    return this.rateLimits.get(registry)?.reading;
   }
 
   /** The origin (`https://host`) the image's registry answers on. */
@@ -69,7 +72,16 @@ export class RegistryTransport {
         { image: image.original, path: url.pathname },
       );
     }
-    this.checkRateLimitReserve(request);
+    const pull = request.method === 'GET' && String(request.target).includes('/manifests/');
+    let admittedAfter = 0;
+    const admit = (): void => {
+      const admitted = this.pullsAdmitted.get(image.registry) ?? 0;
+      if (pull) {
+        this.checkRateLimitReserve(request);
+        this.pullsAdmitted.set(image.registry, admitted + 1);
+      }
+      admittedAfter = admitted + (pull ? 1 : 0);
+    };
     const credential = await credentials.find(image.registry);
     let answeredNewChallenge = false;
     for (;;) {
@@ -83,8 +95,9 @@ export class RegistryTransport {
         url,
         headers,
         maxBytes: request.maxBytes,
+        admit,
       });
-      this.noteRateLimit(image, response);
+      this.noteRateLimit(image, response, admittedAfter);
       if (response.status >= 200 && response.status < 300) return response;
       if (response.status === 401 && !answeredNewChallenge) {
         const challenge = preferredChallenge(
@@ -187,24 +200,31 @@ export class RegistryTransport {
    * cluster needs to start the images: the image keeps its current value, with a warning.
    */
   private checkRateLimitReserve(request: RegistryRequest): void {
-    if (request.method !== 'GET' || !String(request.target).includes('/manifests/')) return;
     const { image } = request;
-    const rateLimit = this.rateLimits.get(image.registry);
-    if (!rateLimit) return;
+    const last = this.rateLimits.get(image.registry);
+    if (!last) return;
+    const rateLimit = last.reading;
     const reserve =
       rateLimit.limit === undefined ? 5 : Math.max(1, Math.floor(rateLimit.limit / 20));
-    if (rateLimit.remaining > reserve) return;
+    // Pulls admitted after the request that brought the reading are not in it yet.
+    const since = (this.pullsAdmitted.get(image.registry) ?? 0) - last.afterPulls;
+    const remaining = rateLimit.remaining - since;
+    if (remaining > reserve) return;
     throw new RequestBudgetSpent(
-      `${image.original}: ${image.registry} pull rate limit is nearly spent (${rateLimit.remaining}${rateLimit.limit === undefined ? '' : ` of ${rateLimit.limit}`} remaining); no more metadata is read in this run so the remaining pulls stay for deployments. Authenticate to raise the limit, or keep the metadata cache between runs`,
+      `${image.original}: ${image.registry} pull rate limit is nearly spent (${remaining}${rateLimit.limit === undefined ? '' : ` of ${rateLimit.limit}`} remaining); no more metadata is read in this run so the remaining pulls stay for deployments. Authenticate to raise the limit, or keep the metadata cache between runs`,
       { image: image.original, path: String(request.target) },
     );
   }
 
-  private noteRateLimit(image: ImageReference, response: HttpResponse): void {
+  private noteRateLimit(image: ImageReference, response: HttpResponse, afterPulls: number): void {
     if (response.url.host !== image.host) return;
     const rateLimit = this.options.vendorFor(image.registry).readRateLimit(response.headers);
     if (!rateLimit) return;
-    this.rateLimits.set(image.registry, rateLimit);
+    // Responses arrive out of order: keep the reading that counts the most pulls.
+    const known = this.rateLimits.get(image.registry);
+    if (known === undefined || afterPulls >= known.afterPulls) {
+      this.rateLimits.set(image.registry, { reading: rateLimit, afterPulls });
+    }
     const low =
       rateLimit.limit === undefined
         ? rateLimit.remaining <= 10
@@ -253,7 +273,7 @@ export class RegistryTransport {
     } else if (status === 404) {
       advice = `${request.subject} does not exist: check that the repository ${image.repository} and the tag exist on ${image.registry}`;
     } else if (status === 429) {
-      const rateLimit = this.rateLimits.get(image.registry);
+      const rateLimit = this.rateLimits.get(image.registry)?.reading;
       const remaining = rateLimit ? `, ${rateLimit.remaining} pulls remaining` : '';
       const retryAfter = response.headers['retry-after'];
       advice = `rate limited by ${image.registry}${attempts}${remaining}${retryAfter ? `, Retry-After ${retryAfter}` : ''}; authenticate to raise the limit, lower registry-concurrency, or try later`;

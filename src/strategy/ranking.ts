@@ -19,7 +19,9 @@ export type SkipCause =
   | 'metadataError'
   | 'platform'
   | 'tooYoung'
-  | 'futureBuild';
+  | 'futureBuild'
+  /** The supply-chain gate: no signature or provenance that the verification policy accepts. */
+  | 'unverified';
 
 export interface SkippedTag {
   readonly tag: string;

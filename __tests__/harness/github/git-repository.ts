@@ -303,6 +303,17 @@ export class BareRepository {
     }
   }
 
+  /**
+   * Commits reachable from `tip` that changed `path` (every commit without one), newest first,
+   * with git's default history simplification, as GitHub's list-commits answers.
+   */
+  async commitsTouching(tip: string, path: string | undefined): Promise<string[]> {
+    const args = ['rev-list', tip];
+    if (path !== undefined && path !== '') args.push('--', path);
+    const output = await this.text(args);
+    return output === '' ? [] : output.split('\n');
+  }
+
   /** Commits reachable from `head` but not from `base`, oldest first. */
   async commitsBetween(base: string, head: string): Promise<string[]> {
     const output = await this.text(['rev-list', '--reverse', '--topo-order', `${base}..${head}`]);

@@ -95,7 +95,13 @@ export interface RunningGitHub {
   /** A file's exact bytes (as UTF-8) at a branch, tag or SHA; undefined when absent. */
   readFile(ref: string, path: string): Promise<string | undefined>;
   /** Someone else pushes: commits file changes (`null` deletes) on a branch, creating it if needed. */
-  commit(branch: string, files: Record<string, string | null>, message?: string): Promise<string>;
+  /** `date` backdates the commit (author and committer), as for a history with soak times. */
+  commit(
+    branch: string,
+    files: Record<string, string | null>,
+    message?: string,
+    date?: Date,
+  ): Promise<string>;
   /** Snapshots of all pull requests. */
   listPulls(): PullRecord[];
   /** Forces `mergeable` (null = still computing; false → 405 on merge); undefined = computed again. */
@@ -188,6 +194,7 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
     branch: string,
     files: Record<string, string | null>,
     message = 'Commit from another writer',
+    date?: Date,
   ): Promise<string> =>
     serially(async () => {
       const tip = await git.resolve(`refs/heads/${branch}`);
@@ -205,8 +212,8 @@ export async function startGitHubServer(options: GitHubServerOptions = {}): Prom
       const sha = await git.writeCommit({
         tree,
         parents: tip ? [tip] : [],
-        author: identityOf('someone-else'),
-        committer: identityOf('someone-else'),
+        author: identityOf('someone-else', date && Math.floor(date.getTime() / 1000)),
+        committer: identityOf('someone-else', date && Math.floor(date.getTime() / 1000)),
         message: `${message}\n`,
       });
       if (!(await git.compareAndSwap(`refs/heads/${branch}`, sha, tip))) {

@@ -256,6 +256,35 @@ export function gitCommitJson(view: RepositoryView, commit: CommitObject): Recor
   };
 }
 
+/** One entry of repos/list-commits (the `commit` schema): no GitHub users behind the emails. */
+export function commitListJson(
+  view: RepositoryView,
+  commit: CommitObject,
+): Record<string, unknown> {
+  const repoUrl = `${view.apiUrl}/repos/${view.owner}/${view.repo}`;
+  const htmlUrl = `${view.apiUrl}/${view.owner}/${view.repo}`;
+  const git = gitCommitJson(view, commit);
+  return {
+    url: `${repoUrl}/commits/${commit.sha}`,
+    sha: commit.sha,
+    node_id: git.node_id,
+    html_url: `${htmlUrl}/commit/${commit.sha}`,
+    comments_url: `${repoUrl}/commits/${commit.sha}/comments`,
+    commit: {
+      url: git.url,
+      author: git.author,
+      committer: git.committer,
+      message: git.message,
+      comment_count: 0,
+      tree: git.tree,
+      verification: git.verification,
+    },
+    author: null,
+    committer: null,
+    parents: git.parents,
+  };
+}
+
 export function gitTreeJson(
   view: RepositoryView,
   sha: string,

@@ -3,6 +3,7 @@ import { GitHubApiError, notFound, unprocessable, validationFailed } from './api
 import type { PathChange } from './git-repository.js';
 import {
   contentJson,
+  commitListJson,
   gitCommitJson,
   gitRefJson,
   gitTreeJson,
@@ -441,6 +442,29 @@ function sortPulls(pulls: PullRecord[], sort: string, direction: string): PullRe
   return direction === 'asc' ? sorted : sorted.reverse();
 }
 
+/** GET /repos/{o}/{r}/commits?sha=&path=&per_page=&page=: newest first, paginated with `Link`. */
+const listCommits: Route = async ({ state, query }) => {
+  if (await state.git.isEmpty()) throw new GitHubApiError(409, 'Git Repository is empty.');
+  const ref = query.get('sha') ?? state.settings.defaultBranch;
+  const tip = await state.resolveCommitish(ref);
+  if (!tip) throw new GitHubApiError(404, `No commit found for SHA: ${ref}`);
+  const shas = await state.git.commitsTouching(tip, query.get('path') ?? undefined);
+  const perPage = Math.min(Number(query.get('per_page') ?? 30) || 30, 100);
+  const page = Math.max(Number(query.get('page') ?? 1) || 1, 1);
+  const slice = shas.slice((page - 1) * perPage, page * perPage);
+  const view = state.view();
+  const headers: Record<string, string> = {};
+  if (page * perPage < shas.length) {
+    const next = new URLSearchParams(query);
+    next.set('page', String(page + 1));
+    next.set('per_page', String(perPage));
+    headers.link = `<${view.apiUrl}/repos/${view.owner}/${view.repo}/commits?${next.toString()}>; rel="next"`;
+  }
+  const body = [];
+  for (const sha of slice) body.push(commitListJson(view, await state.git.readCommit(sha)));
+  return { status: 200, headers, body };
+};
+
 const listPulls: Route = ({ state, query }) => {
   const stateFilter = query.get('state') ?? 'open';
   const head = query.get('head');
@@ -727,6 +751,7 @@ export const REST_ROUTES: Readonly<Record<string, Route>> = {
   'repos/get-content': getContent,
   'repos/create-or-update-file-contents': putContent,
   'repos/get-branch': getBranch,
+  'repos/list-commits': listCommits,
   'repos/create-dispatch-event': createDispatchEvent,
   'git/get-ref': getRef,
   'git/list-matching-refs': listMatchingRefs,

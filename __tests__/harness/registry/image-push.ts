@@ -1,7 +1,7 @@
 /** Pushes synthetic images through the distribution HTTP API, as a client would. */
 import { request, type Dispatcher } from 'undici';
 
-import { buildImage, type Blob, type Manifest } from './image-build.js';
+import { buildImage, sha256Digest, type Blob, type Manifest } from './image-build.js';
 import type { ImageSpec, PushedImage } from './types.js';
 
 const REQUEST_TIMEOUT_MS = 30_000;
@@ -62,6 +62,27 @@ export class ImagePusher {
     const workers = Math.max(1, Math.min(concurrency, images.length));
     await Promise.all(Array.from({ length: workers }, worker));
     return results;
+  }
+
+  /** Uploads arbitrary bytes as a blob (signature payloads, Sigstore bundles); returns its digest. */
+  async pushBlob(repository: string, bytes: Uint8Array | string): Promise<string> {
+    const blob = { digest: sha256Digest(bytes), bytes: Buffer.from(bytes) };
+    await this.ensureBlob(repository, blob);
+    return blob.digest;
+  }
+
+  /**
+   * Puts an arbitrary manifest (a cosign signature, a referrer, a referrers index) under a tag or
+   * its digest; its blobs must have been pushed. Returns the digest the registry reported.
+   */
+  async pushRawManifest(
+    repository: string,
+    reference: string | undefined,
+    mediaType: string,
+    bytes: Uint8Array | string,
+  ): Promise<string> {
+    const manifest = { digest: sha256Digest(bytes), bytes: Buffer.from(bytes), mediaType };
+    return this.putManifest(repository, reference ?? manifest.digest, manifest);
   }
 
   async deleteManifest(repository: string, digest: string): Promise<void> {

@@ -345,6 +345,9 @@ async function createRunningRegistry(parts: RunningRegistryParts): Promise<Runni
     push: (repository, tag, image) => pusher.push(repository, tag, image),
     pushMany: (repository, images, concurrency) => pusher.pushMany(repository, images, concurrency),
     seed: (repository, images) => seeder.seedMany(repository, images),
+    pushBlob: (repository, bytes) => pusher.pushBlob(repository, bytes),
+    pushRawManifest: (repository, reference, mediaType, bytes) =>
+      pusher.pushRawManifest(repository, reference, mediaType, bytes),
     deleteManifest: (repository, digest) => pusher.deleteManifest(repository, digest),
     requestCounts: async (): Promise<RequestCounts> => {
       await flushAccessLog();

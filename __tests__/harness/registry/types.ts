@@ -114,6 +114,15 @@ export interface RunningRegistry {
    * benchmark set-up. The registry serves them exactly like pushed ones.
    */
   seed(repository: string, images: { tag: string; image: ImageSpec }[]): Promise<PushedImage[]>;
+  /** Arbitrary bytes as a blob (signature payloads, bundles); returns the digest. */
+  pushBlob(repository: string, bytes: Uint8Array | string): Promise<string>;
+  /** An arbitrary manifest under a tag (or, without one, its digest); its blobs must exist. */
+  pushRawManifest(
+    repository: string,
+    reference: string | undefined,
+    mediaType: string,
+    bytes: Uint8Array | string,
+  ): Promise<string>;
   /** Delete a manifest by digest (the tags pointing at it disappear). */
   deleteManifest(repository: string, digest: string): Promise<void>;
   /**

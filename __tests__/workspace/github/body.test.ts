@@ -339,3 +339,31 @@ describe('stepSummary', () => {
     expect(stepSummary([changeSet([], [])], [])).toContain('No image needed an update.');
   });
 });
+
+describe('verification in the body and the summary', () => {
+  it('shows how each updated image was verified, and nothing for unverified policies', () => {
+    const verified = decision('frontend', 'main-1111111', 'main-2222222', {
+      verification: [
+        `cosign key cosign.pub (SHA256:${'0f'.repeat(32)}), signature sha256-${'ab'.repeat(32)}.sig`,
+        'provenance: builder https://github.com/acme/app/.github/workflows/build.yml@refs/heads/main, source git+https://github.com/acme/app@refs/heads/main at 2222222aaaaa',
+      ],
+    });
+    const plain = decision('backend', 'main-3333333', 'main-4444444');
+    const set = changeSet(
+      [
+        update('frontend', 'main-1111111', 'main-2222222'),
+        update('backend', 'main-3333333', 'main-4444444'),
+      ],
+      [verified, plain],
+    );
+    const body = pullRequestBody(set);
+    expect(body).toContain(
+      `### Verification\n\n- **frontend** (dev) \`main-2222222\`: cosign key cosign.pub (SHA256:${'0f'.repeat(32)}), signature sha256-${'ab'.repeat(32)}.sig\n` +
+        '- **frontend** (dev) `main-2222222`: provenance: builder https://github.com/acme/app/.github/workflows/build.yml@refs/heads/main, source git+https://github.com/acme/app@refs/heads/main at 2222222aaaaa\n',
+    );
+    expect(body).not.toContain('**backend** (dev) `main-4444444`:');
+    expect(stepSummary([set], [])).toContain('### Verification\n\n- **frontend** (dev)');
+    const unverifiedOnly = changeSet([update('backend', 'main-3333333', 'main-4444444')], [plain]);
+    expect(pullRequestBody(unverifiedOnly)).not.toContain('### Verification');
+  });
+});

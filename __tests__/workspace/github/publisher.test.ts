@@ -165,6 +165,35 @@ describe('pull-request mode', () => {
     expect(result.commit).toBe(await context.server.branchSha(BRANCH));
   });
 
+  it('opens a pull request for an environment named by two wildcards (web/qa), on a valid branch', async () => {
+    const context = await start();
+    const dev = devChangeSet('pull-request', 'main-1', 'main-2');
+    const changeSet = {
+      ...dev,
+      target: 'charts',
+      environment: 'web/qa',
+      updates: dev.updates.map((update) => ({
+        ...update,
+        target: 'charts',
+        environment: 'web/qa',
+      })),
+    };
+    const result = await publishOnce(context, changeSet);
+    const branch = 'helm-image-updater/charts/web/qa';
+    expect(result).toMatchObject({ action: 'created', number: 1, branch });
+    expect(context.server.listPulls()[0]).toMatchObject({
+      head: branch,
+      title: 'chore(images): update frontend to main-2 (web/qa)',
+    });
+    expect(await context.server.readFile(branch, VALUES_PATH)).toBe(valuesFile('main-2'));
+    // Published again: the same pull request is found by its branch and left as it is.
+    await expect(publishOnce(context, changeSet)).resolves.toMatchObject({
+      action: 'unchanged',
+      number: 1,
+    });
+    expect(context.server.listPulls()).toHaveLength(1);
+  });
+
   it('changes nothing when the same content is published again', async () => {
     const context = await start();
     const changeSet = devChangeSet('pull-request', 'main-1', 'main-2');

@@ -177,8 +177,14 @@ describe('createLocalChartFiles: symbolic links under a glob', () => {
       group: <T>(_name: string, fn: () => Promise<T>) => fn(),
     };
     const files = createLocalChartFiles(links, { logger });
+    // A search that does not update files (the Argo CD manifest search) says nothing.
     await expect(files.glob('env/*/values.yaml')).resolves.toEqual(['env/dev/values.yaml']);
-    await files.glob('env/*/values.yaml');
+    expect(warnings).toEqual([]);
+    const reportLinks = { reportLinks: true };
+    await expect(files.glob('env/*/values.yaml', reportLinks)).resolves.toEqual([
+      'env/dev/values.yaml',
+    ]);
+    await files.glob('env/*/values.yaml', reportLinks);
     const linkOf = (message: string): string => message.split(' is a symbolic link')[0] ?? '';
     expect(warnings.map(linkOf)).toEqual([
       '`env/dangling`',
@@ -203,7 +209,7 @@ describe('createLocalChartFiles: symbolic links under a glob', () => {
       group: <T>(_name: string, fn: () => Promise<T>) => fn(),
     };
     await expect(
-      createLocalChartFiles(links, { logger }).glob('env/outside/*.txt'),
+      createLocalChartFiles(links, { logger }).glob('env/outside/*.txt', { reportLinks: true }),
     ).resolves.toEqual([]);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(/^`env\/outside` is a symbolic link in the checkout/);

@@ -13,6 +13,10 @@ export interface DecisionParts {
   readonly reason: string;
   readonly counts: Decision['counts'];
   readonly tiedWith?: readonly string[];
+  /** A request budget or rate limit ran out before the image could be decided. */
+  readonly incomplete?: boolean;
+  /** How the chosen tag was verified, when the image verifies and it was a verified candidate. */
+  readonly verification?: readonly string[] | undefined;
 }
 
 /**
@@ -31,6 +35,8 @@ export function buildDecision(input: ResolveInput, parts: DecisionParts): Decisi
     reason: parts.reason,
     counts: parts.counts,
     tiedWith: parts.tiedWith ?? [],
+    ...(parts.incomplete ? { incomplete: true } : {}),
+    ...(parts.verification !== undefined && { verification: parts.verification }),
   };
 }
 

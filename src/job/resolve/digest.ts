@@ -41,6 +41,17 @@ export async function resolveDigest(input: ResolveInput): Promise<Decision> {
   const metadata = await input.client.getMetadata(input.reference, tag, image.policy.platforms, {
     digest,
   });
+  const unverified = await input.verification?.check({ tag, metadata });
+  if (unverified) {
+    const current =
+      input.current === undefined ? 'nothing written yet' : `keeping ${show(input.current)}`;
+    return digestDecision(input, {
+      chosen: input.current,
+      metadata,
+      reason: `${show(tag)} now points at ${metadata.digest}, but it is not verified: ${unverified.detail}; ${current}.`,
+      skipped: [unverified],
+    });
+  }
   return decideDigest(input, tag, metadata);
 }
 
@@ -71,6 +82,7 @@ export function decideDigest(input: ResolveInput, tag: string, metadata: TagMeta
     metadata,
     reason: `${show(tag)} now points at ${metadata.digest}${builtAt(metadata)}${was}.`,
     skipped: [],
+    verification: input.verification?.evidenceFor(tag),
   });
 }
 
@@ -81,11 +93,13 @@ function digestDecision(
     metadata: TagMetadata | undefined;
     reason: string;
     skipped: readonly SkippedTag[];
+    verification?: readonly string[] | undefined;
   },
 ): Decision {
   return buildDecision(input, {
     chosen: parts.chosen,
     metadata: parts.metadata,
+    verification: parts.verification,
     reason: parts.reason,
     counts: { seen: 1, afterFilter: 1, skipped: tally(parts.skipped) },
   });

@@ -37,6 +37,7 @@ const CAUSE_LABELS: Readonly<Record<SkipCause, (policy: TagPolicy, allowTags: st
     platform: (policy) => `lacking ${policy.platforms.join(', ')}`,
     tooYoung: () => 'younger than min-age',
     futureBuild: () => 'built in the future',
+    unverified: () => 'unverified',
   };
 
 function summariseSkipped(
@@ -73,7 +74,8 @@ export function explainRanking(parts: {
   const pool = parts.payloadTag
     ? `the event's tag ${show(parts.payloadTag)}`
     : `${counts.seen} tags seen, ${counts.afterFilter} after filters, ${parts.candidateCount} ranked`;
-  const skippedText = summariseSkipped(counts.skipped, policy, parts.allowTags);
+  const skippedText =
+    summariseSkipped(counts.skipped, policy, parts.allowTags) + unverifiedDetail(parts.skipped);
   switch (outcome.kind) {
     case 'candidate': {
       const chosen = outcome.candidate.tag;
@@ -107,6 +109,15 @@ export function explainRanking(parts: {
       return `no tag qualifies (${pool}${skippedText})${keep}.`;
     }
   }
+}
+
+/** Why the newest unverified candidates were passed over: the log explains an older choice. */
+function unverifiedDetail(skipped: readonly SkippedTag[]): string {
+  const unverified = skipped.filter((entry) => entry.cause === 'unverified');
+  if (unverified.length === 0) return '';
+  const shown = unverified.slice(0, 3).map((entry) => `${show(entry.tag)}: ${entry.detail}`);
+  const more = unverified.length > 3 ? `; and ${unverified.length - 3} more unverified` : '';
+  return ` — ${shown.join('; ')}${more}`;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { ImageSettings } from '../../config/settings.js';
 import type { Logger } from '../../core/logging.js';
 import type { ImageReference, RegistryClient } from '../../registry/types.js';
+import type { CandidateVerification } from './verification.js';
 
 export interface ResolveInput {
   readonly image: ImageSettings;
@@ -15,6 +16,8 @@ export interface ResolveInput {
   readonly client: RegistryClient;
   readonly logger: Logger;
   readonly now: () => Date;
+  /** The supply-chain gate, when the image's policy verifies (see verification.ts). */
+  readonly verification?: CandidateVerification | undefined;
 }
 
 export interface PayloadInput extends ResolveInput {

@@ -95,6 +95,13 @@ export async function checkPayload(
         `${input.reference.registry}/${input.reference.repository} is ${JSON.stringify(metadata.digest)}; nothing was written`,
     );
   }
+  // An event cannot push an unverified image through: nothing is written.
+  const unverified = await input.verification?.check({ tag, metadata });
+  if (unverified) {
+    throw new PayloadError(
+      `${fields.tag} ${JSON.stringify(tag)} of ${where} fails verification: ${unverified.detail}; nothing was written`,
+    );
+  }
   return { strategy, metadata };
 }
 
@@ -158,6 +165,7 @@ async function decidePayloadRanking(
     policy,
     now,
     metadataFor: () => Promise.resolve(metadata),
+    // Verified above, before any decision: re-checking here would ask nothing new.
   });
   return rankingDecision(input, {
     strategy,

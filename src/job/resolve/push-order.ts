@@ -22,8 +22,8 @@ export interface PushOrderReads extends Fetched {
 /**
  * newest-build with a listing: reads the floors, then candidates newest push first, and stops at
  * the first candidate pushed more than PUSH_BUILD_SKEW_MS before the best build time that can
- * decide the outcome — the newest build that passes the gates, or (without allow-downgrade) a
- * floor's. Every candidate not read was built no later than its push, so it cannot outrank what
+ * decide the outcome — the newest build that passes the gates (and the supply-chain gate, when the
+ * image verifies), or (without allow-downgrade) a floor's. Every candidate not read was built no later than its push, so it cannot outrank what
  * was read; ranking the reads gives the answer a read of every tag would give. A tag without a
  * push time is always read.
  */
@@ -40,9 +40,18 @@ export async function readInPushOrder(
   const now = input.now();
   const metadata = new Map<string, TagMetadata>();
   const failures = new Map<string, unknown>();
+  const digests = new Map(listing.map((entry) => [entry.tag, entry.digest]));
   const read = async (tag: string): Promise<TagMetadata | undefined> => {
     try {
-      const found = await client.getMetadata(reference, tag, policy.platforms);
+      // With the listing's digest, a tag on a manifest already read this run costs nothing, and
+      // a cached tag that has moved to another manifest is read again.
+      const digest = digests.get(tag);
+      const found = await client.getMetadata(
+        reference,
+        tag,
+        policy.platforms,
+        digest === undefined || digest === '' ? undefined : { digest },
+      );
       metadata.set(tag, found);
       return found;
     } catch (error) {
@@ -78,8 +87,14 @@ export async function readInPushOrder(
       const pushedAt = pushed.get(tag);
       if (pushedAt !== undefined && pushedAt + PUSH_BUILD_SKEW_MS < bound) break;
       const found = metadata.has(tag) || failures.has(tag) ? metadata.get(tag) : await read(tag);
-      if (found !== undefined && checkGates({ tag, metadata: found }, policy, now) === undefined)
-        raise(buildTime(tag, found));
+      if (found === undefined || checkGates({ tag, metadata: found }, policy, now) !== undefined)
+        continue;
+      const time = buildTime(tag, found);
+      // Only a build that can be chosen bounds the walk: with a supply-chain gate, a verified one.
+      if (time === undefined || time <= bound) continue;
+      if (input.verification && (await input.verification.check({ tag, metadata: found })))
+        continue;
+      raise(time);
     }
     const notRead = ordered.length - index;
     input.logger.debug(

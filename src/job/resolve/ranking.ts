@@ -4,6 +4,7 @@ import type { TagMetadata } from '../../core/tag-metadata.js';
 import { futureBuild } from '../../strategy/build-time.js';
 import {
   walkRanking,
+  type CandidateCheck,
   type Floor,
   type WalkOutcome,
   type WalkResult,
@@ -134,6 +135,7 @@ export async function resolveRanking(
     policy,
     now,
     metadataFor: (tag) => input.client.getMetadata(input.reference, tag, policy.platforms),
+    checks: verificationChecks(input),
   });
   logRankingDetail(logger, image, ordering.ordered, [...skipped, ...walk.skipped]);
   const failures = [...fetched.failures.entries()]
@@ -263,11 +265,21 @@ export async function rankingDecision(
   return buildDecision(input, {
     chosen: chosen.value,
     metadata: chosen.metadata,
+    verification:
+      walk.outcome.kind === 'candidate'
+        ? input.verification?.evidenceFor(walk.outcome.candidate.tag)
+        : undefined,
     currentMetadata: parts.currentMetadata,
     reason,
     counts,
     tiedWith: chosenTag === undefined ? [] : [...(ordering.ties.get(chosenTag) ?? [])],
   });
+}
+
+/** The walk's supply-chain check, when the image verifies. */
+export function verificationChecks(input: ResolveInput): readonly CandidateCheck[] {
+  const verification = input.verification;
+  return verification ? [(candidate) => verification.check(candidate)] : [];
 }
 
 async function chosenOf(

@@ -1,20 +1,19 @@
 import type { HttpResponse } from '../http.js';
-import type { ImageReference } from '../types.js';
+import type { ImageReference, ListedTag } from '../types.js';
 
-/** One tag as a hosted registry's listing API reports it, without pulling anything. */
-export interface ListedTag {
-  readonly tag: string;
-  /**
-   * When the tag was last pushed (milliseconds since the epoch), or undefined when the listing
-   * does not say. An image is built before it is pushed, so its build time is at most this.
-   */
-  readonly pushedAt: number | undefined;
-  /** The digest the listing reports for the tag, when it reports one. */
-  readonly digest: string | undefined;
-}
+export type { ListedTag } from '../types.js';
 
-/** Sends a GET to a listing URL and returns the answer (any status); the adapter judges it. */
-export type ListingFetch = (url: URL) => Promise<HttpResponse>;
+/**
+ * Sends a GET to a listing URL and returns the answer (any status); the adapter judges it.
+ * `headers` carry what the listing's own API needs (a GitHub token for GitHub's API).
+ */
+export type ListingFetch = (
+  url: URL,
+  headers?: Readonly<Record<string, string>>,
+) => Promise<HttpResponse>;
+
+/** Sends a GET for a path (or same-host URL) to the image's registry with its credentials; non-2xx throws. */
+export type RegistryFetch = (target: string) => Promise<HttpResponse>;
 
 /** A listing API that orders a repository's tags by push time. */
 export interface ListingAdapter {
@@ -25,7 +24,7 @@ export interface ListingAdapter {
    * cannot be trusted to be complete (an error status, a body of another shape, too many pages,
    * a pagination link to another origin); the caller then uses the OCI tag list.
    */
-  list(image: ImageReference, fetch: ListingFetch): Promise<ListedTag[]>;
+  list(image: ImageReference, fetch: ListingFetch, registry?: RegistryFetch): Promise<ListedTag[]>;
 }
 
 /** Why a listing was not used; the caller logs it at debug level and falls back. */

@@ -42,6 +42,10 @@ export function pullRequestBody(changeSet: ChangeSet): string {
     '',
     updatesTable([changeSet]),
   ];
+  const promoted = promotionList([changeSet]);
+  if (promoted !== '') sections.push('', '### Promotion', '', promoted);
+  const verified = verificationList([changeSet]);
+  if (verified !== '') sections.push('', '### Verification', '', verified);
   const files = filesList(changeSet);
   if (files !== '') sections.push('', '### Files', '', files);
   const unchanged = unchangedTable([changeSet]);
@@ -80,6 +84,10 @@ export function stepSummary(
   const withUpdates = changeSets.filter((changeSet) => changeSet.updates.length > 0);
   if (withUpdates.length > 0) lines.push('### Updates', '', updatesTable(withUpdates), '');
   else lines.push('No image needed an update.', '');
+  const promoted = promotionList(changeSets);
+  if (promoted !== '') lines.push('### Promotion', '', promoted, '');
+  const verified = verificationList(withUpdates);
+  if (verified !== '') lines.push('### Verification', '', verified, '');
   const unchanged = unchangedTable(changeSets);
   if (unchanged !== '') lines.push('### Not changed', '', unchanged, '');
   return lines.join('\n');
@@ -171,6 +179,27 @@ function updatesTable(changeSets: readonly ChangeSet[]): string {
   return lines.join('\n');
 }
 
+/**
+ * How each updated image was verified (key fingerprint; identity, issuer and Rekor log index;
+ * provenance builder and source commit), one line per method.
+ */
+function verificationList(changeSets: readonly ChangeSet[]): string {
+  const lines: string[] = [];
+  for (const changeSet of changeSets) {
+    for (const decision of changeSet.decisions) {
+      if (!decision.changed || decision.verification === undefined) continue;
+      if (decision.chosen === undefined) continue;
+      const where = changeSet.environment === undefined ? '' : ` (${changeSet.environment})`;
+      for (const evidence of decision.verification) {
+        lines.push(
+          `- **${escapeCell(decision.alias)}**${escapeCell(where)} ${code(shortenDigest(decision.chosen))}: ${escapeCell(oneLine(evidence))}`,
+        );
+      }
+    }
+  }
+  return lines.join('\n');
+}
+
 function unchangedTable(changeSets: readonly ChangeSet[]): string {
   const lines: string[] = [];
   for (const changeSet of changeSets) {
@@ -188,6 +217,23 @@ function unchangedTable(changeSets: readonly ChangeSet[]): string {
   }
   if (lines.length === 0) return '';
   return ['| Environment | Image | Current | Reason |', '|---|---|---|---|', ...lines].join('\n');
+}
+
+/**
+ * Why each promoted image moved: its source, since when it ran there (commit and pull request),
+ * and when the source's newer values become eligible. Kept images explain themselves under
+ * "Not changed".
+ */
+function promotionList(changeSets: readonly ChangeSet[]): string {
+  const lines: string[] = [];
+  for (const changeSet of changeSets) {
+    for (const decision of changeSet.decisions) {
+      if (decision.promotion === undefined || !decision.changed) continue;
+      const where = changeSet.environment ?? changeSet.target;
+      lines.push(`- ${escapeCell(where)}: ${code(decision.alias)} ${escapeCell(decision.reason)}`);
+    }
+  }
+  return lines.join('\n');
 }
 
 function decisionReason(decision: Decision): string {

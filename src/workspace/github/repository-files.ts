@@ -6,6 +6,7 @@ import {
   mayHoldMatches,
   skippedLinkWarning,
   type ChartFiles,
+  type GlobOptions,
 } from '../../core/files.js';
 import { decodeChartText } from '../../core/text-encoding.js';
 import type { Logger } from '../../core/logging.js';
@@ -78,12 +79,12 @@ export function createGitHubChartFiles(
       refuseIrregular(entry, where);
       return readBlob(entry);
     },
-    async glob(pattern: string): Promise<string[]> {
+    async glob(pattern: string, options?: GlobOptions): Promise<string[]> {
       const normalised = normaliseRepositoryPath(pattern, 'glob');
       const isMatch = picomatch(normalised, { dot: true });
       const base = picomatch.scan(normalised).base;
       const entries = await (await repositoryIndex()).entriesUnder(base === '.' ? '' : base);
-      for (const entry of entries) {
+      for (const entry of options?.reportLinks ? entries : []) {
         if (entry.mode !== SYMLINK_MODE) continue;
         if (!isMatch(entry.path) && !mayHoldMatches(normalised, entry.path)) continue;
         const key = `${normalised}\n${entry.path}`;

@@ -4,6 +4,7 @@ import type { Logger } from '../../core/logging.js';
 import type { GitHubClient } from './octokit.js';
 import { PublishConflict, createPublisher, type UnitBranchState } from './publisher.js';
 import { createGitHubChartFiles } from './repository-files.js';
+import { createGitHubHistory } from './history.js';
 import type { UnitAddress, UnitSnapshot, Workspace } from '../../core/workspace.js';
 
 /** The chart repository on GitHub: files read and changes landed through the API. */
@@ -50,5 +51,16 @@ export function createGitHubWorkspace(options: {
       return publisher.publish(changeSet, snapshot.state as UnitBranchState);
     },
     isConflict: (error) => error instanceof PublishConflict,
+    // The history of the base branch as this run read it; later commits are the next run's.
+    async history() {
+      const base = firstBase ?? (await publisher.baseBranch());
+      return createGitHubHistory({
+        client,
+        owner: settings.owner,
+        repo: settings.repo,
+        baseSha: base.sha,
+        logger,
+      });
+    },
   };
 }

@@ -40,9 +40,12 @@ export function createLocalChartFiles(
   };
   return {
     read: (path) => readChartFile(dir, path),
-    glob: (pattern) => globChartFiles(dir, pattern, maxWalkEntries, onLink),
+    glob: (pattern, globOptions) =>
+      globChartFiles(dir, pattern, maxWalkEntries, globOptions?.reportLinks ? onLink : ignoreLink),
   };
 }
+
+function ignoreLink(): void {}
 
 /**
  * The checkout must be a directory that exists; said at once, naming it, rather than after the
