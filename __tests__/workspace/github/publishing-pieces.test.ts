@@ -6,7 +6,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 
 import { PublishError } from '../../../src/core/errors.js';
-import { PublishConflict, createGitRefs } from '../../../src/workspace/github/git-refs.js';
+import { PublishConflict, blobId, createGitRefs } from '../../../src/workspace/github/git-refs.js';
 import { createMerging } from '../../../src/workspace/github/merging.js';
 import { createPullRequests } from '../../../src/workspace/github/pull-requests.js';
 import type { RepositoryContext } from '../../../src/workspace/github/repository-context.js';
@@ -71,6 +71,33 @@ describe('git refs', () => {
     const same = { ...devChangeSet('push', 'main-1', 'main-1') };
     const { tree, baseTree } = await refs.buildTree(same, base);
     expect(tree).toBe(baseTree);
+  });
+});
+
+describe('blob ids and trees compared with reads only', () => {
+  it('computes the blob id git computes', () => {
+    expect(blobId('')).toBe('e69de29bb2d1d6434b8b29ae775ad8c2e48c5391');
+    expect(blobId('hello\n')).toBe('ce013625030ba8dba906f756967f9e9ca394464a');
+    // Multi-byte characters count as bytes, not as characters.
+    expect(blobId('tag: "ü"\n')).not.toBe(blobId('tag: "u"\n'));
+  });
+
+  it('tells whether a branch holds a change set, without writing', async () => {
+    const refs = createGitRefs(context);
+    const base = (await refs.refSha('main')) as string;
+    const changeSet = devChangeSet('pull-request', 'main-1', 'main-2');
+    const { tree } = await refs.buildTree(changeSet, base);
+    const head = await refs.createCommit(changeSet, tree, [base]);
+    await refs.createBranch(BRANCH, head);
+    const writesBefore = server.requests.filter((request) => request.method !== 'GET').length;
+    expect(await refs.holdsChangeSet(changeSet, base, head)).toBe(true);
+    expect(
+      await refs.holdsChangeSet(devChangeSet('pull-request', 'main-1', 'main-3'), base, head),
+    ).toBe(false);
+    // Another file on the branch (someone pushed to it) is not the change set's tree either.
+    const theirs = await server.commit(BRANCH, { 'notes.txt': 'x\n' });
+    expect(await refs.holdsChangeSet(changeSet, base, theirs)).toBe(false);
+    expect(server.requests.filter((request) => request.method !== 'GET').length).toBe(writesBefore);
   });
 });
 

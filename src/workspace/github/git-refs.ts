@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { BRANCH_PREFIX } from '../../config/settings.js';
 import { errorMessage } from '../../core/errors.js';
 import type { ChangeSet } from '../../core/changes.js';
@@ -44,6 +45,12 @@ function refSegment(name: string): string {
   return safe === '' ? 'unnamed' : safe;
 }
 
+/** The id git gives a file's bytes (`git hash-object`): sha1 of `blob <length>\0<bytes>`. */
+export function blobId(content: string): string {
+  const bytes = Buffer.from(content, 'utf8');
+  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+}
+
 /** Git data of the chart repository: refs moved only by compare-and-swap, commits, trees. */
 export interface GitRefs {
   /** The head of a branch, or `undefined` when it does not exist. */
@@ -52,6 +59,16 @@ export interface GitRefs {
   /** Blobs for the change set's files, then one tree on top of the base commit's tree. */
   buildTree(changeSet: ChangeSet, baseSha: string): Promise<{ tree: string; baseTree: string }>;
   createCommit(changeSet: ChangeSet, tree: string, parents: string[]): Promise<string>;
+  /**
+   * Whether the tree of `commitSha` is the tree `buildTree(changeSet, baseSha)` would create,
+   * found with reads only (two recursive tree listings, blob ids computed here). `undefined`
+   * when GitHub truncates a listing and the question needs the writes of `buildTree`.
+   */
+  holdsChangeSet(
+    changeSet: ChangeSet,
+    baseSha: string,
+    commitSha: string,
+  ): Promise<boolean | undefined>;
   /** Moves a branch without force: a head that moved meanwhile raises `PublishConflict`. */
   moveBranch(branch: string, sha: string): Promise<void>;
   /** Creates a branch; one that appeared meanwhile raises `PublishConflict`. */
@@ -73,7 +90,42 @@ export function createGitRefs(context: RepositoryContext): GitRefs {
     };
   };
 
+  /** Every non-tree entry of a tree, by path; `undefined` when GitHub truncated the listing. */
+  const listTree = async (
+    treeSha: string,
+  ): Promise<Map<string, { mode: string; sha: string }> | undefined> => {
+    const response = await callGitHub(`read tree ${treeSha} of ${where}`, () =>
+      client.rest.git.getTree({ owner, repo, tree_sha: treeSha, recursive: '1' }),
+    );
+    if (response.data.truncated) return undefined;
+    const entries = new Map<string, { mode: string; sha: string }>();
+    for (const item of response.data.tree) {
+      if (item.type === 'tree' || item.path === undefined || item.sha === undefined) continue;
+      entries.set(item.path, { mode: item.mode ?? '', sha: item.sha });
+    }
+    return entries;
+  };
+
   return {
+    async holdsChangeSet(changeSet, baseSha, commitSha) {
+      const [base, head] = await Promise.all([readCommit(baseSha), readCommit(commitSha)]);
+      if (base.tree === head.tree) return changeSet.files.length === 0;
+      const [baseEntries, headEntries] = await Promise.all([
+        listTree(base.tree),
+        listTree(head.tree),
+      ]);
+      if (baseEntries === undefined || headEntries === undefined) return undefined;
+      const wanted = new Map(baseEntries);
+      for (const file of changeSet.files)
+        wanted.set(file.path, { mode: FILE_MODE, sha: blobId(file.content) });
+      if (wanted.size !== headEntries.size) return false;
+      for (const [path, entry] of wanted) {
+        const found = headEntries.get(path);
+        if (found?.sha !== entry.sha || found.mode !== entry.mode) return false;
+      }
+      return true;
+    },
+
     async refSha(branch) {
       try {
         const response = await client.rest.git.getRef({ owner, repo, ref: `heads/${branch}` });

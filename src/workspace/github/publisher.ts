@@ -131,13 +131,25 @@ export function createPublisher(options: PublisherOptions): Publisher {
   ): Promise<PublishResult> => {
     const policy = changeSet.publish;
     const warnings: string[] = [];
-    const { tree, baseTree } = await refs.buildTree(changeSet, state.baseSha);
-    if (tree === baseTree) {
-      return state.pull
-        ? closeStale(changeSet, state, state.pull)
-        : result(changeSet, 'none', { branch: state.branch });
+    let headSha: string;
+    let wrote: boolean;
+    // A branch that already holds exactly these files on this base is found with reads only,
+    // so a run with nothing new writes nothing (no blob or tree made just to compare).
+    if (
+      state.branchSha !== undefined &&
+      (await refs.holdsChangeSet(changeSet, state.baseSha, state.branchSha)) === true
+    ) {
+      headSha = state.branchSha;
+      wrote = false;
+    } else {
+      const { tree, baseTree } = await refs.buildTree(changeSet, state.baseSha);
+      if (tree === baseTree) {
+        return state.pull
+          ? closeStale(changeSet, state, state.pull)
+          : result(changeSet, 'none', { branch: state.branch });
+      }
+      ({ headSha, wrote } = await writeBranch(changeSet, state, tree));
     }
-    const { headSha, wrote } = await writeBranch(changeSet, state, tree);
 
     const title = pullRequestTitle(changeSet);
     const body = pullRequestBody(changeSet);
