@@ -12,6 +12,7 @@ import { parseAllowTags } from '../../src/strategy/filter.js';
 import { recordingLogger } from '../harness/recording-logger.js';
 import { startRegistry, type RunningRegistry } from '../harness/registry/index.js';
 import { imageWith } from '../strategy/fixtures.js';
+import { testRegistrySettings } from '../harness/registry-settings.js';
 
 const NOW = new Date('2024-05-10T12:00:00Z');
 const minutes = (count: number) => new Date(NOW.getTime() + count * 60_000);
@@ -47,15 +48,7 @@ beforeAll(async () => {
   await push('team/tied', 'main-b', epoch);
 
   client = createRegistryClient({
-    settings: {
-      credentials: [],
-      caCertificates: undefined,
-      insecureRegistries: [registry.host],
-      concurrency: 4,
-      requestBudget: 1000,
-      timeoutMs: 10_000,
-      cache: false,
-    },
+    settings: testRegistrySettings([registry.host]),
     logger: recordingLogger(),
     retry: { maxAttempts: 2, baseDelayMs: 10 },
   });

@@ -24,6 +24,7 @@ import {
   type ServerCertificates,
 } from '../harness/registry/certificates.js';
 import { recordingLogger } from '../harness/recording-logger.js';
+import { testRegistrySettings } from '../harness/registry-settings.js';
 
 const OCI_MANIFEST = 'application/vnd.oci.image.manifest.v1+json';
 
@@ -341,15 +342,11 @@ describe('retries', () => {
     const image = parseImageReference(`${host}/team/app`);
     const sleeps: number[] = [];
     const registryClient = createRegistryClient({
-      settings: {
-        credentials: [],
-        caCertificates: undefined,
-        insecureRegistries: [host],
+      settings: testRegistrySettings([host], {
         concurrency: 1,
         requestBudget: 100,
         timeoutMs: 2000,
-        cache: false,
-      },
+      }),
       logger: recordingLogger(),
       sleep: (ms) => {
         sleeps.push(ms);

@@ -23,6 +23,7 @@ import {
   type KeyKind,
   type TestKey,
 } from './signing.js';
+import { testRegistrySettings } from '../harness/registry-settings.js';
 
 let registry: RunningRegistry;
 let client: ManagedRegistryClient;
@@ -32,15 +33,7 @@ const stranger = generateKey('ecdsa-p256');
 beforeAll(async () => {
   registry = await startRegistry();
   client = createRegistryClient({
-    settings: {
-      credentials: [],
-      caCertificates: undefined,
-      insecureRegistries: [registry.host],
-      concurrency: 4,
-      requestBudget: 1000,
-      timeoutMs: 10_000,
-      cache: false,
-    },
+    settings: testRegistrySettings([registry.host]),
     logger: silentLogger,
     retry: { maxAttempts: 1 },
   });

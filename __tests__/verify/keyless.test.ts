@@ -19,6 +19,7 @@ import {
   attachBundle,
   statement,
 } from './signing.js';
+import { testRegistrySettings } from '../harness/registry-settings.js';
 
 const WORKFLOW = 'https://github.com/acme/app/.github/workflows/build.yml@refs/heads/main';
 const ISSUER = 'https://token.actions.githubusercontent.com';
@@ -32,15 +33,7 @@ let unloggedSigstore: FakeSigstore;
 beforeAll(async () => {
   registry = await startRegistry();
   client = createRegistryClient({
-    settings: {
-      credentials: [],
-      caCertificates: undefined,
-      insecureRegistries: [registry.host],
-      concurrency: 4,
-      requestBudget: 1000,
-      timeoutMs: 10_000,
-      cache: false,
-    },
+    settings: testRegistrySettings([registry.host]),
     logger: silentLogger,
     retry: { maxAttempts: 1 },
   });
